@@ -1,0 +1,71 @@
+// node-postgres connections for bulk work. Kept free of the generated Prisma
+// client so prisma.config.ts can import it before `prisma generate` has run.
+import pg from "pg";
+import { parse as parseConnectionString } from "pg-connection-string";
+import type { DatabaseTarget } from "./config.ts";
+
+/**
+ * Discrete host/port/user/password/database fields. The Prisma adapter copies
+ * this config for its shadow database and overrides `database`; a
+ * `connectionString` would silently win over that override.
+ */
+export function poolConfigFromUrl(url: string): pg.PoolConfig {
+  const parsed = parseConnectionString(url);
+  const config: pg.PoolConfig = {
+    host: parsed.host ?? undefined,
+    port: parsed.port ? Number(parsed.port) : undefined,
+    user: parsed.user,
+    password: parsed.password,
+    database: parsed.database ?? undefined,
+    application_name: "prisma-data-guard",
+  };
+  // pg-connection-string's ssl type is wider than PoolConfig's; both accept these shapes.
+  if (parsed.ssl !== undefined) config.ssl = parsed.ssl as pg.PoolConfig["ssl"];
+  return config;
+}
+
+export function createPool(target: DatabaseTarget, options: pg.PoolConfig = {}): pg.Pool {
+  const pool = new pg.Pool({ ...poolConfigFromUrl(target.url), ...options });
+  // An idle client dying (server restart) must not crash the process with an unhandled 'error'.
+  pool.on("error", () => {});
+  return pool;
+}
+
+/** Quotes an identifier for SQL built from catalog names. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** schema-qualified, quoted name. */
+export function qualifiedName(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+interface PgLikeError {
+  code?: string;
+  message?: string;
+  address?: string;
+  port?: number;
+}
+
+const PG_ERROR_HINTS: Record<string, string> = {
+  ECONNREFUSED: "is the server running and DATABASE_URL's host and port right?",
+  ENOTFOUND: "DATABASE_URL's host name does not resolve; check it.",
+  ETIMEDOUT: "the server did not answer; check DATABASE_URL's host, port and firewall.",
+  "28P01": "wrong password for DATABASE_URL's user; fix the password in DATABASE_URL.",
+  "28000": "the server refused this user; check DATABASE_URL's user and pg_hba.conf.",
+  "3D000": "the database in DATABASE_URL does not exist; create it or fix the name.",
+  "42501": "the database user lacks a permission this command needs; grant it or use another user.",
+  "57P01": "the server shut down the connection (restart or admin command); retry when it is back.",
+};
+
+/** One line saying what went wrong and what to do; database errors get a hint. */
+export function describeDatabaseError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const pgError = error as PgLikeError & Error;
+  const hint = pgError.code ? PG_ERROR_HINTS[pgError.code] : undefined;
+  const message = (error.message || error.name).split("\n")[0] ?? "";
+  if (!hint) return message;
+  const where = pgError.address ? ` (${pgError.address}${pgError.port ? `:${pgError.port}` : ""})` : "";
+  return `${message}${where} — ${hint}`;
+}

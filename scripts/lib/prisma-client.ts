@@ -1,0 +1,26 @@
+// The app's Prisma client over @prisma/adapter-pg (no native query engine),
+// connected with the same discrete fields as the pg pool.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../../generated/prisma/client.ts";
+import type { DatabaseTarget } from "./config.ts";
+import { poolConfigFromUrl } from "./db.ts";
+
+export function createPrisma(target: DatabaseTarget): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(poolConfigFromUrl(target.url)) });
+}
+
+/**
+ * Prisma model name for each table the schema maps (table = @@map name or the
+ * model name). Read from the generated client's runtime data model, which is
+ * available without connecting.
+ */
+export function prismaModelsByTable(): Map<string, string> {
+  const client = new PrismaClient({ adapter: new PrismaPg({}) });
+  // _runtimeDataModel is the generated client's own description of the schema; the public types do not expose it.
+  const { models } = (client as unknown as { _runtimeDataModel: RuntimeDataModel })._runtimeDataModel;
+  return new Map(Object.entries(models).map(([model, { dbName }]) => [dbName ?? model, model]));
+}
+
+interface RuntimeDataModel {
+  models: Record<string, { dbName: string | null }>;
+}

@@ -1,0 +1,34 @@
+// Runs a CLI script the way a user does (a separate process) and captures
+// everything it says and its exit code.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+
+export interface ScriptResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runScript(
+  script: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  options: { cwd?: string; input?: string } = {},
+): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
+      cwd: options.cwd ?? PROJECT_ROOT,
+      // DATABASE_URL from the developer's shell or .env must never leak into a test.
+      env: { ...process.env, DATABASE_URL: "", NODE_ENV: "test", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}

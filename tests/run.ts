@@ -1,0 +1,94 @@
+// `pnpm test`: provides a real PostgreSQL, applies the migrations once into a
+// template database, then runs every tests/**/*.test.ts with node's test
+// runner. Each test file clones the template (CREATE DATABASE … TEMPLATE).
+//   default: an embedded PostgreSQL 17 started in a temporary directory
+//   TEST_DATABASE_URL=postgresql://…: that server instead
+// Arguments are forwarded to the runner (e.g. a test file to run alone).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { PROJECT_ROOT } from "../scripts/lib/config.ts";
+import { quoteIdent } from "../scripts/lib/db.ts";
+import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
+import { redactCredentials } from "../scripts/lib/redact.ts";
+
+const TEMPLATE = `pdg_template_${process.pid}`;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(full);
+    return entry.name.endsWith(".test.ts") ? [full] : [];
+  });
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function admin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<number> {
+  const external = process.env.TEST_DATABASE_URL;
+  let adminUrl: string;
+  let stop = async () => {};
+  if (external) {
+    adminUrl = external;
+    console.log(`tests: using TEST_DATABASE_URL (${redactCredentials(external)})`);
+  } else {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "pdg-test-pg-"));
+    const server = await startEmbeddedPostgres({ dataDir });
+    adminUrl = server.urlFor("postgres");
+    stop = async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    console.log(`tests: embedded PostgreSQL 17 on port ${server.port}`);
+  }
+
+  try {
+    await admin(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(TEMPLATE)}`);
+    await admin(adminUrl, `CREATE DATABASE ${quoteIdent(TEMPLATE)}`);
+    const migrate = await runPrismaCliCaptured(["migrate", "deploy"], {
+      env: { ...process.env, DATABASE_URL: withDatabase(adminUrl, TEMPLATE) },
+    });
+    if (migrate.code !== 0) {
+      console.error(`tests: prisma migrate deploy into the template failed:\n${redactCredentials(migrate.output)}`);
+      return 1;
+    }
+
+    const requested = process.argv.slice(2);
+    const files = requested.length > 0 ? requested : testFiles(path.join(PROJECT_ROOT, "tests")).sort();
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
+        {
+          cwd: PROJECT_ROOT,
+          stdio: "inherit",
+          env: { ...process.env, PDG_TEST_ADMIN_URL: adminUrl, PDG_TEST_TEMPLATE: TEMPLATE },
+        },
+      );
+      child.on("error", reject);
+      child.on("close", (code) => resolve(code ?? 1));
+    });
+  } finally {
+    await admin(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(TEMPLATE)} WITH (FORCE)`).catch(() => {});
+    await stop();
+  }
+}
+
+process.exitCode = await main();
