@@ -1,8 +1,8 @@
 // Conventions every script follows: --help, --json where a report is produced,
 // exit codes 0 ok / 1 failed / 2 usage or configuration error, one-line
 // errors with credentials redacted, human output on stderr when --json owns stdout.
-import { Command, CommanderError } from "commander";
-import { exitCodeOf, UsageError } from "./errors.ts";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { exitCodeOf } from "./errors.ts";
 import { describeDatabaseError } from "./db.ts";
 import { redactForLog } from "./redact.ts";
 
@@ -23,11 +23,11 @@ export function defineCommand(name: string, description: string): Command {
     });
 }
 
-/** Parses a positive integer option value, or throws a UsageError naming the option. */
+/** Option parser for a positive integer; commander reports a bad value as a usage error (exit 2). */
 export function positiveInteger(option: string) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`${option} must be a positive integer (got "${value}")`);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`${option} must be a positive integer.`);
     return parsed;
   };
 }
