@@ -4,7 +4,9 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises"
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import type { BackupSummary, BackupTableEntry } from "../../scripts/lib/backup/index.ts";
+import type pg from "pg";
+import { populateRowsSql, readTableRows, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
+import { quoteIdent } from "../../scripts/lib/db.ts";
 
 export async function tempDir(label: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `pdg-${label}-`));
@@ -62,4 +64,30 @@ export async function collect(rows: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
   for await (const row of rows) out.push(row);
   return out;
+}
+
+/** Loads a table file's rows into a new table `copy` shaped like the original (json_populate_record). */
+export async function restoreCopy(
+  db: pg.Pool,
+  summaryPath: string,
+  entry: BackupTableEntry,
+  copy: string,
+  options: { encryptionKey?: string } = {},
+): Promise<void> {
+  const rows = await collect(readTableRows(summaryPath, entry, options));
+  await db.query(`CREATE TABLE ${quoteIdent(copy)} (LIKE ${quoteIdent(entry.name)})`);
+  await db.query(
+    `INSERT INTO ${quoteIdent(copy)} (${entry.columns.map((c) => quoteIdent(c.name)).join(", ")})
+     ${populateRowsSql(entry.schema, entry.name, entry.columns)}`,
+    [`[${rows.join(",")}]`],
+  );
+}
+
+/** Rows of `a` missing from `b` plus rows of `b` missing from `a`, compared by their full text. */
+export async function differingRows(db: pg.Pool, a: string, b: string): Promise<number> {
+  const result = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM (SELECT x::text FROM ${quoteIdent(a)} x EXCEPT ALL SELECT y::text FROM ${quoteIdent(b)} y) d1)::int
+          + (SELECT count(*) FROM (SELECT y::text FROM ${quoteIdent(b)} y EXCEPT ALL SELECT x::text FROM ${quoteIdent(a)} x) d2)::int AS n`,
+  );
+  return result.rows[0]!.n;
 }
