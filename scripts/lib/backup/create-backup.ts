@@ -147,7 +147,8 @@ async function writeTableFile(
   });
   const plaintext = new Digest();
   const stored = new Digest();
-  const layers: (Readable | Transform)[] = [snapshot.copyTable(table, columns.map((column) => column.name)), rows];
+  const copy = snapshot.copyTable(table, columns.map((column) => column.name));
+  const layers: (Readable | Transform)[] = [copy, rows];
   if (options.gzip) layers.push(gzipLayer());
   if (setKey) layers.push(plaintext, createEncryptStream(setKey, fileName));
   layers.push(stored);
@@ -155,6 +156,9 @@ async function writeTableFile(
     await pipeline([...layers, file.writable()], { signal: options.signal });
   } catch (error) {
     throw tableFailure(error, table.name, file);
+  }
+  if (copy.rowCount !== rows.rows) {
+    throw new OperationError(`table ${table.name}: PostgreSQL sent ${copy.rowCount} rows but ${rows.rows} were written`);
   }
   options.onProgress?.({ table: table.name, rows: rows.rows, totalRows });
   const entry: BackupTableEntry = {

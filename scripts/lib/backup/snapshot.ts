@@ -4,8 +4,7 @@
 // DROP, TRUNCATE or ALTER can change a table until the backup ends — TRUNCATE
 // is not MVCC-safe and would otherwise show a snapshot an empty table.
 import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
-import type { Readable } from "node:stream";
+import { to as copyTo, type CopyToStreamQuery } from "pg-copy-streams";
 import type { DatabaseTarget } from "../config.ts";
 import { poolConfigFromUrl, qualifiedName, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -25,7 +24,7 @@ export interface Snapshot {
   tables: TableInfo[];
   migrations: MigrationState;
   /** Streams `columns` of a table as COPY text: PostgreSQL's own text for every value (see copy-to-json.ts). */
-  copyTable(table: TableInfo, columns: string[]): Readable;
+  copyTable(table: TableInfo, columns: string[]): CopyToStreamQuery;
   /** Ends the transaction and the connection. */
   close(): Promise<void>;
   /** Drops the connection at once (interruption, failure mid-COPY). */
