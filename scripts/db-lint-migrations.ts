@@ -5,6 +5,7 @@ import path from "node:path";
 import { createReporter, defineCommand, EXIT_FAILED, EXIT_OK, runCli } from "./lib/cli.ts";
 import { PROJECT_ROOT } from "./lib/config.ts";
 import { lintMigrations } from "./lib/migrations/lint.ts";
+import { RULES } from "./lib/migrations/rules/catalog.ts";
 import { formatAnalyses, githubAnnotations } from "./lib/migrations/report.ts";
 
 const program = defineCommand("db:lint-migrations", "Analyse migration SQL with PostgreSQL's parser; exit 1 on unsuppressed data-loss findings")
@@ -15,6 +16,8 @@ Suppress an intended change in the migration file, on the line(s) before the sta
   -- safe-migrate: allow drop-column  <why>
 or once for the whole file:
   -- safe-migrate: allow-file drop-table, drop-column  <why>
+Rules (id: usual severity — title):
+${Object.entries(RULES).map(([id, rule]) => `  ${id}: ${rule.severity} — ${rule.title}`).join("\n")}
 Exit codes: 0 no blocking finding, 1 unsuppressed data-loss findings, 2 usage error (unknown path, unparsable SQL counts as 1).`)
   .parse();
 

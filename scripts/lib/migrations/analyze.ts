@@ -10,6 +10,7 @@ import { constraintRules } from "./rules/constraints.ts";
 import { dropRules } from "./rules/drops.ts";
 import { indexRules } from "./rules/indexes.ts";
 import { newMigrationState, recordStatement, type MigrationState } from "./rules/state.ts";
+import { scriptSplitHits } from "./rules/script-split.ts";
 import { lockTimeoutRule, unclosedTransaction } from "./rules/transactions.ts";
 import { readSuppressions, suppressionFor } from "./suppressions.ts";
 
@@ -45,7 +46,7 @@ export async function analyzeMigration(source: MigrationSource, createdBefore: I
   await loadParser();
   const parsed = parseMigration(source.sql, source.file);
   const suppressions = readSuppressions(parsed, source.file);
-  const state = newMigrationState(createdBefore, parsed.statements.length > 1);
+  const state = newMigrationState(createdBefore);
   const findings: Finding[] = [];
   const locate = (statement: Statement, index: number) => (hit: Hit): Finding => {
     const suppression = suppressionFor(suppressions, index, hit.rule);
@@ -62,6 +63,14 @@ export async function analyzeMigration(source: MigrationSource, createdBefore: I
     for (const rule of STATEMENT_RULES) findings.push(...rule(statement, state).map(locate(statement, index)));
     recordStatement(statement, state);
   });
+  for (const token of parsed.semicolonTokens) {
+    // Located at the statement it sits in or precedes (comments before a statement belong to it).
+    let index = parsed.statements.findIndex((statement) => statement.end > token.start);
+    if (index === -1) index = parsed.statements.length - 1;
+    const statement = parsed.statements[index];
+    const hit = scriptSplitHits(token);
+    findings.push(statement ? { ...locate(statement, index)(hit), line: token.line } : { ...hit, migration: source.name, file: source.file, line: token.line, statement: token.text });
+  }
   const begin = parsed.statements.findIndex((statement) => statement.line === state.openTransactionLine);
   if (begin !== -1) findings.push(...unclosedTransaction(state).map(locate(parsed.statements[begin]!, begin)));
 

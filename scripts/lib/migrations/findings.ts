@@ -21,9 +21,7 @@ export type LiveCheck =
 export interface LiveResult {
   /** One line: what the data says, e.g. "1,204 non-null values would be lost". */
   summary: string;
-  /** True when the live data shows nothing at stake (the finding is downgraded to info). */
-  harmless: boolean;
-  /** The rule's severity before a downgrade or upgrade. */
+  /** The rule's severity when the live data changed it (downgraded on an empty target, upgraded on a lossy cast). */
   originalSeverity?: Severity;
 }
 

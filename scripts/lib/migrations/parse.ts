@@ -26,9 +26,18 @@ export interface SqlComment {
   end: number;
 }
 
+/** A token other than the statement separator whose text holds a ';' (a comment, string or quoted identifier). */
+export interface SemicolonToken {
+  kind: "comment" | "string" | "identifier";
+  text: string;
+  line: number;
+  start: number;
+}
+
 export interface ParsedMigration {
   statements: Statement[];
   comments: SqlComment[];
+  semicolonTokens: SemicolonToken[];
 }
 
 let loaded: Promise<void> | undefined;
@@ -58,10 +67,19 @@ export function parseMigration(sql: string, file: string): ParsedMigration {
     const [kind, node] = Object.entries(raw.stmt as Node)[0] as [string, Record<string, unknown>];
     return { kind, node, text: bytes.subarray(start, end).toString("utf8").trim(), line: lineOf(start), start, end };
   });
-  const comments = scanSync(sql)
-    .tokens.filter((token) => token.tokenName === "SQL_COMMENT" || token.tokenName === "C_COMMENT")
-    .map((token) => ({ text: bytes.subarray(token.start, token.end).toString("utf8"), line: lineOf(token.start), start: token.start, end: token.end }));
-  return { statements, comments };
+  const tokens = scanSync(sql).tokens.map((token) => ({ ...token, text: bytes.subarray(token.start, token.end).toString("utf8") }));
+  const comments = tokens
+    .filter((token) => token.tokenName === "SQL_COMMENT" || token.tokenName === "C_COMMENT")
+    .map((token) => ({ text: token.text, line: lineOf(token.start), start: token.start, end: token.end }));
+  const semicolonTokens = tokens
+    .filter((token) => token.tokenName !== "ASCII_59" && token.text.includes(";"))
+    .map((token) => ({ kind: tokenKind(token.tokenName), text: token.text, line: lineOf(token.start), start: token.start }));
+  return { statements, comments, semicolonTokens };
+}
+
+function tokenKind(name: string): SemicolonToken["kind"] {
+  if (name.endsWith("COMMENT")) return "comment";
+  return name === "IDENT" || name === "UIDENT" ? "identifier" : "string";
 }
 
 /** Byte offset -> 1-based line number (binary search over line starts). */

@@ -34,7 +34,7 @@ export function readSuppressions(parsed: ParsedMigration, file: string): Suppres
     }
     const rules = match[2]!.split(",").map((rule) => rule.trim().toLowerCase());
     for (const rule of rules.filter((id) => !(id in RULES))) {
-      result.warnings.push(`${file}:${comment.line}: unknown rule "${rule}" in a suppression comment (known: ${Object.keys(RULES).join(", ")})`);
+      result.warnings.push(`${file}:${comment.line}: unknown rule "${rule}" in a suppression comment; it suppresses nothing (db:lint-migrations --help lists the rule ids)`);
     }
     const suppression = { rules, reason: match[3]!.trim(), line: comment.line };
     if (match[1]!.toLowerCase() === "allow-file") {

@@ -28,4 +28,6 @@ export const RULES: Record<string, { severity: Severity; title: string }> = {
   "volatile-default": { severity: "lock", title: "a volatile default rewrites the table" },
   "missing-lock-timeout": { severity: "lock", title: "a locking statement without lock_timeout" },
   "begin-without-commit": { severity: "may-fail", title: "BEGIN without COMMIT" },
+  "semicolon-in-comment": { severity: "data-loss", title: "a ';' in a comment: Prisma's adapter runs the text after it as SQL" },
+  "semicolon-in-literal": { severity: "may-fail", title: "a ';' in a string or identifier: Prisma's adapter cuts the statement there" },
 };

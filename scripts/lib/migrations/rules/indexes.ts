@@ -56,7 +56,6 @@ function dropIndex(drop: DropStmt, state: MigrationState): Hit[] {
 
 function transactionReason(state: MigrationState): string | null {
   if (state.openTransactionLine !== null) return `the BEGIN on line ${state.openTransactionLine}`;
-  if (state.multiStatement) return "this multi-statement file, which Prisma sends as one script that PostgreSQL runs as one transaction";
   return null;
 }
 

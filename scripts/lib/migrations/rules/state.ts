@@ -18,11 +18,9 @@ export interface MigrationState {
   openTransactionLine: number | null;
   lockTimeoutSet: boolean;
   lockTimeoutReported: boolean;
-  /** More than one statement: Prisma runs the file as one script, i.e. one implicit transaction. */
-  multiStatement: boolean;
 }
 
-export function newMigrationState(createdTables: Iterable<string> = [], multiStatement = false): MigrationState {
+export function newMigrationState(createdTables: Iterable<string> = []): MigrationState {
   return {
     createdTables: new Set(createdTables),
     createdIndexes: new Set(),
@@ -31,7 +29,6 @@ export function newMigrationState(createdTables: Iterable<string> = [], multiSta
     openTransactionLine: null,
     lockTimeoutSet: false,
     lockTimeoutReported: false,
-    multiStatement,
   };
 }
 
