@@ -1,0 +1,33 @@
+// Rollback guidance printed when a migration fails midway or rows vanish:
+// the exact commands, with the pre-migration backup that was just taken.
+import { prismaCommand, shellQuote, type PrismaProject } from "./prisma-project.ts";
+
+export interface GuidanceInput {
+  project: PrismaProject;
+  /** The pre-migration backup's summary file. */
+  backupSummary: string;
+  /** Migrations left failed in _prisma_migrations. */
+  failed: string[];
+}
+
+export function rollbackGuidance(input: GuidanceInput): string[] {
+  const lines = [
+    "What to do now:",
+    "  1. Stop the deploy pipeline and keep the app from writing more data to the affected tables.",
+    "  2. Restore the tables' rows as they were before the migration (--mode replace empties each backed-up table and reloads it; --yes confirms):",
+    `       pnpm run db:restore --from ${shellQuote(input.backupSummary)} --mode replace --yes`,
+  ];
+  if (input.failed.length > 0) {
+    lines.push(
+      "  3. The failed migration ran without a transaction (Prisma's pg adapter runs migration.sql statement by statement):",
+      "     the statements before the failing one stay applied. Undo them or restore, fix the migration file, then mark it rolled back so the fixed version can be deployed:",
+      ...input.failed.map((name) => `       ${prismaCommand(input.project, ["migrate", "resolve", "--rolled-back", name])}`),
+    );
+  } else {
+    lines.push(
+      "  3. The migration is recorded as applied, so `prisma migrate resolve --rolled-back` does not apply to it:",
+      "     after restoring, correct the schema with a new migration (and make the offending one safe for environments it has not reached yet).",
+    );
+  }
+  return lines;
+}
