@@ -2,21 +2,22 @@
 // looking databases, runs `prisma migrate dev` with forwarded arguments behind
 // the backup and integrity check, and analyses the migration it wrote.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createTestProject, type TestProject } from "./project.ts";
+import { createScratchProject, type ScratchProject } from "../../scripts/lib/migrations/scratch-project.ts";
 
 describe("db:migrate", () => {
   let db: TestDatabase;
-  let project: TestProject;
+  let project: ScratchProject;
   before(async () => {
     db = await createTestDatabase();
     await seedDatabase(db.pool, { users: 20 });
-    project = createTestProject();
+    project = createScratchProject(mkdtempSync(path.join(os.tmpdir(), "pdg-migrations-")));
   });
   after(async () => {
     await db.drop();

@@ -4,13 +4,14 @@
 // vanish raise the alert with rollback guidance; (c) a failed migration in
 // _prisma_migrations is refused; (d) --dry-run leaves the database untouched.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createTestProject, type TestProject } from "./project.ts";
+import { createScratchProject, type ScratchProject } from "../../scripts/lib/migrations/scratch-project.ts";
 
 interface Report {
   outcome: string;
@@ -41,7 +42,7 @@ async function databaseState(db: TestDatabase): Promise<string> {
   return JSON.stringify({ columns: columns.rows, migrations: migrations.rows, counts: counts.rows });
 }
 
-function safeMigrate(db: TestDatabase, project: TestProject, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
+function safeMigrate(db: TestDatabase, project: ScratchProject, args: string[] = [], env: NodeJS.ProcessEnv = {}) {
   return runScript("db-safe-migrate", ["--config", project.config, "--backup-dir", project.backupDir, ...args], { DATABASE_URL: db.url, ...env });
 }
 
@@ -51,11 +52,11 @@ function reportOf(stdout: string): Report {
 
 describe("db:safe-migrate", () => {
   let db: TestDatabase;
-  let project: TestProject;
+  let project: ScratchProject;
   before(async () => {
     db = await createTestDatabase();
     await seedDatabase(db.pool, { users: 60 });
-    project = createTestProject();
+    project = createScratchProject(mkdtempSync(path.join(os.tmpdir(), "pdg-migrations-")));
   });
   after(async () => {
     await db.drop();

@@ -1,12 +1,11 @@
-// A throw-away Prisma project for end-to-end migration tests: a copy of
-// prisma/ (schema + migration history) with its own prisma.config.ts, so test
-// migrations never touch the real prisma/migrations.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+// A scratch Prisma project: a copy of prisma/ (schema + migration history)
+// with its own prisma.config.ts, so the demo and the tests can add migrations
+// without touching the real prisma/migrations. Pass `config` as --config.
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+import { PROJECT_ROOT } from "../config.ts";
 
-export interface TestProject {
+export interface ScratchProject {
   dir: string;
   config: string;
   migrationsDir: string;
@@ -16,13 +15,16 @@ export interface TestProject {
   remove(): void;
 }
 
-export function createTestProject(): TestProject {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "pdg-migrations-"));
+/** `dir` is emptied first. */
+export function createScratchProject(dir: string): ScratchProject {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   cpSync(path.join(PROJECT_ROOT, "prisma"), path.join(dir, "prisma"), { recursive: true });
   const config = path.join(dir, "prisma.config.ts");
   writeFileSync(
     config,
-    `import base from ${JSON.stringify(path.join(PROJECT_ROOT, "prisma.config.ts"))};\n` +
+    `// Scratch copy of the project's Prisma config with its own schema and migrations.\n` +
+      `import base from ${JSON.stringify(path.join(PROJECT_ROOT, "prisma.config.ts"))};\n` +
       `export default { ...base, schema: "prisma/schema.prisma", migrations: { ...base.migrations, path: "prisma/migrations" } };\n`,
   );
   const migrationsDir = path.join(dir, "prisma", "migrations");
