@@ -12,10 +12,18 @@ export function names(list: Node[] | undefined): string[] {
   return (list ?? []).flatMap((item) => ("String" in item && item.String.sval !== undefined ? [item.String.sval] : []));
 }
 
-/** A type name as SQL: pg_catalog.varchar(20), "Role"[] … */
+/** The parser spells built-in types by their internal names; reports use the SQL ones. */
+const SQL_TYPE_NAMES: Record<string, string> = {
+  int2: "smallint", int4: "integer", int8: "bigint", float4: "real", float8: "double precision", bool: "boolean", bpchar: "char",
+};
+
+/** A type name as SQL people read and PostgreSQL accepts: varchar(20), integer, "Role"[] … */
 export function typeNameSql(type: TypeName | undefined): string {
   if (!type) return "?";
-  const parts = names(type.names).map((part) => (/^[a-z_][a-z0-9_]*$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`));
+  const given = names(type.names);
+  // Built-ins come back as pg_catalog.<internal name>; pg_catalog is always searched first.
+  const unqualified = given.length === 2 && given[0] === "pg_catalog" ? [SQL_TYPE_NAMES[given[1]!] ?? given[1]!] : given;
+  const parts = unqualified.map((part) => (part === "double precision" || /^[a-z_][a-z0-9_]*$/.test(part) ? part : `"${part.replaceAll('"', '""')}"`));
   const mods = (type.typmods ?? []).flatMap((mod) => ("A_Const" in mod && mod.A_Const.ival ? [String(mod.A_Const.ival.ival ?? 0)] : []));
   const arrays = "[]".repeat(type.arrayBounds?.length ?? 0);
   return `${parts.join(".")}${mods.length > 0 ? `(${mods.join(",")})` : ""}${arrays}`;
