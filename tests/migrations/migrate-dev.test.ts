@@ -28,13 +28,13 @@ describe("db:migrate", () => {
     runScript("db-migrate", ["--config", project.config, "--backup-dir", project.backupDir, ...args], { DATABASE_URL: db.url, ...env });
 
   it("refuses NODE_ENV=production with exit 2, pointing to db:migrate-deploy", async () => {
-    const result = await migrate(["--name", "x"], { NODE_ENV: "production" });
+    const result = await migrate(["--", "--name", "x"], { NODE_ENV: "production" });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^error: refusing to run prisma migrate dev: DATABASE_URL looks like production \(NODE_ENV is production\)\. Deploy with `pnpm run db:migrate-deploy` instead\./m);
   });
 
   it("refuses a host listed in PRODUCTION_DATABASE_HOSTS", async () => {
-    const result = await migrate(["--name", "x"], { PRODUCTION_DATABASE_HOSTS: "db.example.com, 127.0.0.1" });
+    const result = await migrate(["--", "--name", "x"], { PRODUCTION_DATABASE_HOSTS: "db.example.com, 127.0.0.1" });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /its host 127\.0\.0\.1 is listed in PRODUCTION_DATABASE_HOSTS/);
   });
@@ -43,7 +43,7 @@ describe("db:migrate", () => {
     const schemaFile = path.join(project.dir, "prisma", "schema.prisma");
     const schema = readFileSync(schemaFile, "utf8");
     writeFileSync(schemaFile, schema.replace("  ogReason           String?\n", "  ogReason           String?\n  nickname           String?\n"));
-    const result = await migrate(["--name", "add_nickname", "--json"]);
+    const result = await migrate(["--json", "--", "--name", "add_nickname"]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const report = JSON.parse(result.stdout) as { outcome: string; counts: { before: object; after: object }; created: Array<{ name: string; findings: Array<{ rule: string }> }> };
     assert.equal(report.outcome, "applied");
