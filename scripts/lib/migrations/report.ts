@@ -1,5 +1,6 @@
 // How findings are shown: a block per finding for people, GitHub workflow
 // annotations for pull-request CI, and a one-line summary.
+import path from "node:path";
 import type { MigrationAnalysis } from "./analyze.ts";
 import { isBlocking, SEVERITY_ORDER, type Finding, type Severity } from "./findings.ts";
 
@@ -10,9 +11,15 @@ function preview(statement: string): string {
   return oneLine.length > STATEMENT_PREVIEW ? `${oneLine.slice(0, STATEMENT_PREVIEW - 1)}…` : oneLine;
 }
 
+/** Paths under the working directory are shown relative to it. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}
+
 export function formatFinding(finding: Finding): string[] {
   const lines = [
-    `${finding.file}:${finding.line}  ${finding.severity}  ${finding.rule}${isBlocking(finding) ? "  (blocks)" : ""}`,
+    `${displayPath(finding.file)}:${finding.line}  ${finding.severity}  ${finding.rule}${isBlocking(finding) ? "  (blocks)" : ""}`,
     `    ${preview(finding.statement)}`,
     `    ${finding.message}`,
   ];
