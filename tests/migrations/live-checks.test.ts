@@ -114,4 +114,18 @@ ALTER TABLE "Achievement" ALTER COLUMN "category" TYPE "Cat_new" USING ("categor
       blocker.release();
     }
   });
+
+  it("names a very large table (planner estimate) as a bounded full scan before checking it", async () => {
+    // The planner's estimate is what the check reads; setting it stands in for ten million rows.
+    await db.pool.query(`UPDATE pg_class SET reltuples = 10000000 WHERE oid = '"PointTransaction"'::regclass`);
+    try {
+      const { finding, notes } = await evaluated('ALTER TABLE "PointTransaction" DROP COLUMN "description";', "drop-column");
+      assert.equal(finding.severity, "data-loss");
+      assert.deepEqual(notes, [
+        "public.PointTransaction is large (~10,000,000 rows estimated): its checks scan it, each bounded by a 10 s statement_timeout (--live-check-timeout, or --skip-live-checks).",
+      ]);
+    } finally {
+      await db.pool.query(`ANALYZE "PointTransaction"`);
+    }
+  });
 });

@@ -97,7 +97,8 @@ async function lockedRun(options: SafeMigrateOptions, pool: ReturnType<typeof cr
       return finish(1, true);
     }
     report.allowedDataLoss = true;
-    if (!options.dryRun) await sendAlert({ severity: "warning", title: `Destructive migration allowed on ${database} (--allow-data-loss)`, details: blockingDetails(plan) });
+    const how = options.allowDataLoss ? "--allow-data-loss" : "confirmed at the prompt";
+    if (!options.dryRun) await sendAlert({ severity: "warning", title: `Destructive migration allowed on ${database} (${how})`, details: blockingDetails(plan) });
   }
   if (options.dryRun) {
     report.outcome = "dry-run";
