@@ -139,7 +139,8 @@ describe("db:safe-migrate", () => {
     for (const change of report.unexpectedDecreases) assert.ok(change.after < change.before);
     assert.match(result.stderr, /ALERT error: Rows vanished during the migration on .*public\.Comment/);
     assert.match(result.stderr, /public\.Follow: \d+ -> \d+/);
-    const restore = `pnpm run db:restore --from ${report.backup!.summaryPath} --mode replace --yes`;
+    const lost = report.unexpectedDecreases.map((change) => change.table.replace(/^public\./, "")).join(",");
+    const restore = `pnpm run db:restore --from ${report.backup!.summaryPath} --mode replace --yes --tables ${lost}`;
     assert.ok(report.guidance.some((line) => line.includes(restore)), report.guidance.join("\n"));
     assert.ok(result.stderr.includes(restore));
   });

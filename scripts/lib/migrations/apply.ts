@@ -57,7 +57,7 @@ export async function applyWithIntegrityCheck(ctx: ApplyContext, runPrisma: () =
   const failed = prisma.code === 0 ? [] : (await readMigrationState(ctx.pool, ctx.project.migrationsDir, ctx.schema)).failed;
   const database = describeTarget(ctx.target);
   const counts = integrity.decreases.map((change) => `${change.table}: ${change.before} -> ${change.after ?? "table gone"}${change.declared ? " (declared by the plan)" : ""}`);
-  const guidance = prisma.code !== 0 || integrity.unexpected.length > 0 ? rollbackGuidance({ project: ctx.project, backupSummary, failed }) : [];
+  const guidance = prisma.code !== 0 || integrity.unexpected.length > 0 ? rollbackGuidance({ project: ctx.project, backupSummary, failed, lostRowsIn: integrity.unexpected.map((change) => change.table) }) : [];
 
   let outcome: ApplyResult["outcome"] = "applied";
   if (prisma.code !== 0) {

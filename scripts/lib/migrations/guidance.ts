@@ -8,14 +8,20 @@ export interface GuidanceInput {
   backupSummary: string;
   /** Migrations left failed in _prisma_migrations. */
   failed: string[];
+  /** Tables ("schema.table") whose rows vanished: only these are restored. Empty: every backed-up table. */
+  lostRowsIn: string[];
 }
 
 export function rollbackGuidance(input: GuidanceInput): string[] {
+  const tables = input.lostRowsIn.map((table) => table.slice(table.indexOf(".") + 1));
+  const only = tables.length > 0 ? ` --tables ${shellQuote(tables.join(","))}` : "";
   const lines = [
     "What to do now:",
     "  1. Stop the deploy pipeline and keep the app from writing more data to the affected tables.",
-    "  2. Restore the tables' rows as they were before the migration (--mode replace empties each backed-up table and reloads it; --yes confirms):",
-    `       pnpm run db:restore --from ${shellQuote(input.backupSummary)} --mode replace --yes`,
+    `  2. Restore ${tables.length > 0 ? "the rows of the tables that lost them" : "the tables' rows"} as they were before the migration (--mode replace empties each restored table and reloads it from the pre-migration backup; --yes confirms):`,
+    `       pnpm run db:restore --from ${shellQuote(input.backupSummary)} --mode replace --yes${only}`,
+    "     db:restore compares the backup's migrations and columns with the database first; if it refuses because the database now has this",
+    "     migration's changes, check the differences it lists and add --allow-schema-mismatch.",
   ];
   if (input.failed.length > 0) {
     lines.push(
