@@ -18,7 +18,8 @@ or once for the whole file:
   -- safe-migrate: allow-file drop-table, drop-column  <why>
 Rules (id: usual severity — title):
 ${Object.entries(RULES).map(([id, rule]) => `  ${id}: ${rule.severity} — ${rule.title}`).join("\n")}
-Exit codes: 0 no blocking finding, 1 unsuppressed data-loss findings, 2 usage error (unknown path, unparsable SQL counts as 1).`)
+Exit codes: 0 no blocking finding; 1 unsuppressed data-loss findings, or SQL PostgreSQL cannot parse;
+2 usage error (e.g. a path that does not exist).`)
   .parse();
 
 await runCli(async () => {

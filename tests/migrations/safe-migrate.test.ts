@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { MIGRATION_LOCK_KEY } from "../../scripts/lib/migrations/lock.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -126,6 +127,16 @@ describe("db:safe-migrate", () => {
     assert.match(result.stdout, /Nothing to migrate on .*: all 5 migrations of .* are applied/);
   });
 
+  it("a decrease the plan declared (the migration deletes from that table) is a warning alert, exit 0", async () => {
+    project.addMigration("20990102500000_prune_likes", `DELETE FROM "Like" WHERE "createdAt" < '2025-05-02 00:10:00';\n`);
+    const result = await safeMigrate(db, project, ["--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = reportOf(result.stdout) as Report & { decreases: Array<{ table: string; before: number; after: number; declared: boolean }> };
+    assert.deepEqual(report.decreases.map((c) => [c.table, c.before - c.after, c.declared]), [["public.Like", 12, true]]);
+    assert.deepEqual(report.unexpectedDecreases, []);
+    assert.match(result.stderr, /ALERT warning: Row counts fell during the migration on .*, as the plan declared\n {2}public\.Like: \d+ -> \d+ \(declared by the plan\)/);
+  });
+
   it("(b) alerts with per-table counts and the exact restore command when rows vanish beyond the plan", async () => {
     // Deleting the beta users is declared (User); the cascade into Follow, Comment, Like … is not.
     project.addMigration("20990103000000_purge_beta", 'DELETE FROM "User" WHERE "isOG";\n');
@@ -211,7 +222,7 @@ describe("db:safe-migrate", () => {
   it("refuses to interleave with another run holding the advisory lock", async () => {
     const client = await db.pool.connect();
     try {
-      await client.query("SELECT pg_advisory_lock($1)", [0x70646701]);
+      await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
       const result = await safeMigrate(db, project, ["--dry-run"]);
       assert.equal(result.code, 1);
       assert.match(result.stderr, /another db:safe-migrate \/ db:migrate run holds the migration lock/);

@@ -7,8 +7,8 @@ import type pg from "pg";
 import { describeDatabaseError, quoteIdent } from "../db.ts";
 import type { Finding, LiveCheck, Severity } from "./findings.ts";
 
-export const ROW_CAP = 1_000_000;
-export const LARGE_TABLE_ROWS = 5_000_000;
+const ROW_CAP = 1_000_000;
+const LARGE_TABLE_ROWS = 5_000_000;
 
 export interface LiveCheckOptions {
   timeoutMs: number;

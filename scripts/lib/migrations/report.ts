@@ -34,7 +34,7 @@ export function formatFinding(finding: Finding): string[] {
   return lines;
 }
 
-export function countBySeverity(findings: Finding[]): Record<Severity, number> {
+function countBySeverity(findings: Finding[]): Record<Severity, number> {
   const counts = Object.fromEntries(SEVERITY_ORDER.map((severity) => [severity, 0])) as Record<Severity, number>;
   for (const finding of findings) if (!finding.suppressed) counts[finding.severity] += 1;
   return counts;

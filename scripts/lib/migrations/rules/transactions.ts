@@ -1,11 +1,10 @@
 // Session-level hygiene: lock_timeout before the first locking statement, and
 // an explicit BEGIN that is never committed.
-import type { DropStmt } from "libpg-query";
+import type { DropStmt, RangeVar } from "libpg-query";
+import { tableKey } from "../ast.ts";
 import type { Hit } from "../findings.ts";
 import type { Statement } from "../parse.ts";
 import { isExistingTable, type MigrationState } from "./state.ts";
-import { tableKey } from "../ast.ts";
-import type { RangeVar } from "libpg-query";
 
 /** Statements that take an ACCESS EXCLUSIVE (or SHARE) lock on an existing table. */
 function locksExistingTable(statement: Statement, state: MigrationState): boolean {
