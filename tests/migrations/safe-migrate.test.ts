@@ -257,4 +257,12 @@ describe("db:safe-migrate", () => {
     assert.match(result.stdout, /Blocked: 1 data-loss finding/);
     assert.ok(readdirSync(project.backupDir).some((file) => file.startsWith("migration-report-")));
   });
+
+  it("masks emails in the statements and output of the printed report", async () => {
+    project.addMigration("20990107000000_contact", `UPDATE "User" SET "ogReason" = 'ask alice.smith@example.com';\n`);
+    const result = await safeMigrate(db, project, ["--dry-run", "--json"]);
+    assert.doesNotMatch(result.stdout + result.stderr, /alice\.smith/);
+    const finding = reportOf(result.stdout).findings.find((f) => f.rule === "update-without-where") as { statement?: string } | undefined;
+    assert.equal(finding?.statement, `UPDATE "User" SET "ogReason" = 'ask a***@example.com'`);
+  });
 });

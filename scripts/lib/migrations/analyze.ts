@@ -46,7 +46,8 @@ export async function analyzeMigration(source: MigrationSource, createdBefore: I
   await loadParser();
   const parsed = parseMigration(source.sql, source.file);
   const suppressions = readSuppressions(parsed, source.file);
-  const state = newMigrationState(createdBefore);
+  const createdEarlier = new Set(createdBefore);
+  const state = newMigrationState(createdEarlier);
   const findings: Finding[] = [];
   const locate = (statement: Statement, index: number) => (hit: Hit): Finding => {
     const suppression = suppressionFor(suppressions, index, hit.rule);
@@ -80,7 +81,7 @@ export async function analyzeMigration(source: MigrationSource, createdBefore: I
     statements: parsed.statements.length,
     findings,
     warnings: suppressions.warnings,
-    createdTables: [...state.createdTables].filter((table) => !new Set(createdBefore).has(table)),
+    createdTables: [...state.createdTables].filter((table) => !createdEarlier.has(table)),
     declaredRowLoss: [...new Set(parsed.statements.flatMap(rowLossTargets))],
   };
 }

@@ -2,6 +2,7 @@
 // the plan, findings, row counts before and after, the backup used, the outcome.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { redactForLog } from "../redact.ts";
 import type { Finding } from "./findings.ts";
 import type { CountChange, RowCounts } from "./integrity.ts";
 
@@ -31,6 +32,20 @@ export interface MigrationRunReport {
 /** 2026-11-28T16-20-33-123Z: sortable and valid in file names everywhere. */
 function fileTimestamp(date: Date): string {
   return date.toISOString().replaceAll(":", "-").replace(".", "-");
+}
+
+/** The report as it may be written or printed: credentials, emails and wallets masked in free text. */
+export function redactReport(report: MigrationRunReport): MigrationRunReport {
+  return {
+    ...report,
+    findings: report.findings.map((finding) => ({
+      ...finding,
+      statement: redactForLog(finding.statement),
+      ...(finding.liveResult ? { liveResult: { ...finding.liveResult, summary: redactForLog(finding.liveResult.summary) } } : {}),
+    })),
+    prismaOutput: report.prismaOutput === null ? null : redactForLog(report.prismaOutput),
+    guidance: report.guidance.map(redactForLog),
+  };
 }
 
 /** Writes the report (mode 0600: it holds statement text and table names) and returns its path. */

@@ -14,7 +14,7 @@ import { acquireMigrationLock } from "./lock.ts";
 import { buildPlan, formatPlan, type MigrationPlan } from "./plan.ts";
 import type { PrismaProject } from "./prisma-project.ts";
 import { formatFinding } from "./report.ts";
-import { writeRunReport, type MigrationRunReport } from "./run-report.ts";
+import { redactReport, writeRunReport, type MigrationRunReport } from "./run-report.ts";
 
 export interface SafeMigrateOptions {
   command: string;
@@ -65,11 +65,12 @@ async function lockedRun(options: SafeMigrateOptions, pool: ReturnType<typeof cr
   };
   const finish = (code: number, write: boolean): RunResult => {
     report.finishedAt = new Date().toISOString();
+    const published = redactReport(report);
     if (write) {
-      report.reportPath = writeRunReport(report, options.backupDir);
-      log(`Report: ${report.reportPath}`);
+      published.reportPath = writeRunReport(published, options.backupDir);
+      log(`Report: ${published.reportPath}`);
     }
-    return { code, report };
+    return { code, report: published };
   };
 
   const state = await readMigrationState(pool, options.project.migrationsDir, schema);
