@@ -266,3 +266,28 @@ describe("db:safe-migrate", () => {
     assert.equal(finding?.statement, `UPDATE "User" SET "ogReason" = 'ask a***@example.com'`);
   });
 });
+
+describe("db:safe-migrate on an empty database", () => {
+  let db: TestDatabase;
+  let project: ScratchProject;
+  before(async () => {
+    db = await createTestDatabase({ empty: true });
+    project = createScratchProject(mkdtempSync(path.join(os.tmpdir(), "pdg-migrations-")));
+  });
+  after(async () => {
+    await db.drop();
+    project.remove();
+  });
+
+  it("applies the whole history without a backup (there is nothing to lose) and says so", async () => {
+    const result = await safeMigrate(db, project, ["--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = reportOf(result.stdout);
+    assert.equal(report.outcome, "applied");
+    assert.equal(report.pending.length, 3);
+    assert.equal(report.backup, null);
+    assert.match(result.stderr, /No pre-migration backup: the database holds no tables yet \(nothing to lose\)\./);
+    const applied = await db.pool.query(`SELECT 1 FROM _prisma_migrations WHERE finished_at IS NOT NULL`);
+    assert.equal(applied.rowCount, 3);
+  });
+});

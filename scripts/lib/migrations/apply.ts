@@ -27,7 +27,8 @@ export interface ApplyContext {
 
 export interface ApplyResult {
   outcome: Extract<MigrationOutcome, "applied" | "rows-lost" | "failed">;
-  backupSummary: string;
+  /** null when the database held no tables (nothing to back up). */
+  backupSummary: string | null;
   before: RowCounts;
   after: RowCounts;
   integrity: IntegrityResult;
@@ -35,17 +36,21 @@ export interface ApplyResult {
   guidance: string[];
 }
 
-export async function applyWithIntegrityCheck(ctx: ApplyContext, runPrisma: () => Promise<PrismaCliResult>): Promise<ApplyResult> {
+async function preMigrationBackup(ctx: ApplyContext): Promise<string> {
   ctx.log("Taking a pre-migration backup…");
-  let backupSummary: string;
   try {
-    backupSummary = (await createBackup({ target: ctx.target, outDir: ctx.backupDir, kind: "pre-migration", migrationsDir: ctx.project.migrationsDir })).summaryPath;
+    const { summaryPath } = await createBackup({ target: ctx.target, outDir: ctx.backupDir, kind: "pre-migration", migrationsDir: ctx.project.migrationsDir });
+    ctx.log(`Pre-migration backup: ${summaryPath}`);
+    return summaryPath;
   } catch (error) {
     throw new OperationError(`the pre-migration backup failed (${describeDatabaseError(error)}); nothing was migrated. Fix the cause and run again.`);
   }
-  ctx.log(`Pre-migration backup: ${backupSummary}`);
+}
 
+export async function applyWithIntegrityCheck(ctx: ApplyContext, runPrisma: () => Promise<PrismaCliResult>): Promise<ApplyResult> {
   const before = await countEveryTable(ctx.pool, ctx.schema);
+  const backupSummary = Object.keys(before).length === 0 ? null : await preMigrationBackup(ctx);
+  if (!backupSummary) ctx.log("No pre-migration backup: the database holds no tables yet (nothing to lose).");
   const prisma = await runPrisma();
   ctx.log(`prisma ${prisma.code === 0 ? "finished" : `failed (exit ${prisma.code})`}:`);
   for (const line of prisma.output.trim().split("\n")) ctx.log(`  | ${line}`);

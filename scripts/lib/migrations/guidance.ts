@@ -4,8 +4,8 @@ import { prismaCommand, shellQuote, type PrismaProject } from "./prisma-project.
 
 export interface GuidanceInput {
   project: PrismaProject;
-  /** The pre-migration backup's summary file. */
-  backupSummary: string;
+  /** The pre-migration backup's summary file (null: the database held no tables, so none was taken). */
+  backupSummary: string | null;
   /** Migrations left failed in _prisma_migrations. */
   failed: string[];
   /** Tables ("schema.table") whose rows vanished: only these are restored. Empty: every backed-up table. */
@@ -15,14 +15,17 @@ export interface GuidanceInput {
 export function rollbackGuidance(input: GuidanceInput): string[] {
   const tables = input.lostRowsIn.map((table) => table.slice(table.indexOf(".") + 1));
   const only = tables.length > 0 ? ` --tables ${shellQuote(tables.join(","))}` : "";
-  const lines = [
-    "What to do now:",
-    "  1. Stop the deploy pipeline and keep the app from writing more data to the affected tables.",
-    `  2. Restore ${tables.length > 0 ? "the rows of the tables that lost them" : "the tables' rows"} as they were before the migration (--mode replace empties each restored table and reloads it from the pre-migration backup; --yes confirms):`,
-    `       pnpm run db:restore --from ${shellQuote(input.backupSummary)} --mode replace --yes${only}`,
-    "     db:restore compares the backup's migrations and columns with the database first; if it refuses because the database now has this",
-    "     migration's changes, check the differences it lists and add --allow-schema-mismatch.",
-  ];
+  const lines = ["What to do now:", "  1. Stop the deploy pipeline and keep the app from writing more data to the affected tables."];
+  if (input.backupSummary) {
+    lines.push(
+      `  2. Restore ${tables.length > 0 ? "the rows of the tables that lost them" : "the tables' rows"} as they were before the migration (--mode replace empties each restored table and reloads it from the pre-migration backup; --yes confirms):`,
+      `       pnpm run db:restore --from ${shellQuote(input.backupSummary)} --mode replace --yes${only}`,
+      "     db:restore compares the backup's migrations and columns with the database first; if it refuses because the database now has this",
+      "     migration's changes, check the differences it lists and add --allow-schema-mismatch.",
+    );
+  } else {
+    lines.push("  2. There is no pre-migration backup (the database held no tables): drop what the migration created, or recreate the empty database.");
+  }
   if (input.failed.length > 0) {
     lines.push(
       "  3. The failed migration ran without a transaction (Prisma's pg adapter runs migration.sql statement by statement):",

@@ -114,7 +114,7 @@ async function lockedRun(options: SafeMigrateOptions, pool: ReturnType<typeof cr
   );
   Object.assign(report, {
     outcome: applied.outcome,
-    backup: { summaryPath: applied.backupSummary },
+    backup: applied.backupSummary ? { summaryPath: applied.backupSummary } : null,
     counts: { before: applied.before, after: applied.after },
     decreases: applied.integrity.decreases,
     unexpectedDecreases: applied.integrity.unexpected,
