@@ -1,20 +1,22 @@
 // `pnpm demo`: the toolkit end to end on an embedded PostgreSQL 17 in .data/
 // (no server needed). Each step runs a real command, as a user would.
 import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { runCli } from "./lib/cli.ts";
 import { createPool } from "./lib/db.ts";
 import { PROJECT_ROOT, parseDatabaseUrl } from "./lib/config.ts";
 import { OperationError } from "./lib/errors.ts";
 import { DEMO_DATA_DIR, startDemoDatabase } from "./lib/demo-database.ts";
+import { createScratchProject } from "./lib/migrations/scratch-project.ts";
 import { seedDatabase } from "./lib/seed.ts";
 
 function step(title: string): void {
   process.stdout.write(`\n== ${title}\n`);
 }
 
-/** Runs scripts/<script>.ts as a user would (a child process); a failure stops the demo. */
-function runCommand(script: string, args: string[], databaseUrl: string): Promise<void> {
+/** Runs scripts/<script>.ts as a user would (a child process); any exit code but `expectedExit` stops the demo. */
+function runCommand(script: string, args: string[], databaseUrl: string, expectedExit = 0): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
       cwd: PROJECT_ROOT,
@@ -22,8 +24,25 @@ function runCommand(script: string, args: string[], databaseUrl: string): Promis
       stdio: "inherit",
     });
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new OperationError(`${script} failed (exit ${code})`))));
+    child.on("close", (code) =>
+      code === expectedExit ? resolve() : reject(new OperationError(`${script} exited ${code} (expected ${expectedExit})`)),
+    );
   });
+}
+
+/** Safe migrations, on a scratch copy of prisma/ in .data/ so the real migration history is never touched. */
+async function demoSafeMigrations(databaseUrl: string): Promise<void> {
+  const project = createScratchProject(path.join(DEMO_DATA_DIR, "demo-migrations"));
+  const common = ["--config", project.config, "--backup-dir", project.backupDir];
+
+  project.addMigration("20990101000000_drop_user_bio", '-- AlterTable\nALTER TABLE "User" DROP COLUMN "bio";\n');
+  step("Safe migrations: a migration dropping User.bio, which still holds data, is blocked with the live counts (pnpm run db:safe-migrate --dry-run)");
+  await runCommand("db-safe-migrate", ["--dry-run", ...common], databaseUrl, 1);
+
+  rmSync(path.join(project.migrationsDir, "20990101000000_drop_user_bio"), { recursive: true });
+  project.addMigration("20990102000000_add_user_nickname", 'SET lock_timeout = \'5s\';\n-- AlterTable\nALTER TABLE "User" ADD COLUMN "nickname" TEXT;\n');
+  step("Safe migrations: the drop is withdrawn; a safe migration goes through backup, deploy and row counts (pnpm run db:migrate-deploy)");
+  await runCommand("db-migrate-deploy", common, databaseUrl);
 }
 
 await runCli(async () => {
@@ -45,6 +64,8 @@ await runCli(async () => {
     await runCommand("db-backup", ["--gzip", "--out", backupDir], url);
     step("Verifying the backup set: checksums, every row parsed, counts against the live database (pnpm run db:verify-backup latest --against-db)");
     await runCommand("db-verify-backup", ["latest", "--dir", backupDir, "--against-db"], url);
+
+    await demoSafeMigrations(url);
   } finally {
     await pool.end();
     await server.stop();

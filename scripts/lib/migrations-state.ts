@@ -2,7 +2,8 @@
 // pending and which failed, read the way Prisma records them in
 // _prisma_migrations. Used by backups (the summary lists them) and by the
 // migration tooling.
-import { readdir } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type pg from "pg";
 import { PROJECT_ROOT } from "./config.ts";
@@ -19,6 +20,8 @@ export interface MigrationState {
   failed: string[];
   /** Finished in the database but absent from the migrations directory. */
   unknown: string[];
+  /** Applied, but the local migration.sql no longer matches the checksum Prisma recorded (edited after it ran). */
+  edited: string[];
 }
 
 /** Migration directory names (those holding a migration.sql), sorted. */
@@ -49,8 +52,8 @@ export async function readMigrationState(
   const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]);
   const records = exists.rows[0]?.found
     ? (
-        await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean }>(
-          `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
+        await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean; checksum: string }>(
+          `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back, checksum
              FROM ${table}`,
         )
       ).rows
@@ -64,5 +67,16 @@ export async function readMigrationState(
     pending: local.filter((name) => !applied.has(name)),
     failed: [...failed].sort(),
     unknown: [...applied].filter((name) => !localSet.has(name)).sort(),
+    edited: await editedMigrations(migrationsDir, records.filter((r) => r.finished && !r.rolled_back && localSet.has(r.migration_name))),
   };
+}
+
+/** Prisma records the SHA-256 (hex) of migration.sql's bytes when it applies a migration. */
+async function editedMigrations(migrationsDir: string, applied: Array<{ migration_name: string; checksum: string }>): Promise<string[]> {
+  const edited: string[] = [];
+  for (const record of applied) {
+    const sql = await readFile(path.join(migrationsDir, record.migration_name, "migration.sql"));
+    if (createHash("sha256").update(sql).digest("hex") !== record.checksum) edited.push(record.migration_name);
+  }
+  return edited.sort();
 }

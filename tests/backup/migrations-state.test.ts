@@ -31,11 +31,11 @@ describe("readMigrationState", () => {
   });
 
   it("reports a fully migrated database as applied with nothing pending", async () => {
-    assert.deepEqual(await readMigrationState(db.pool), { applied: APPLIED, pending: [], failed: [], unknown: [] });
+    assert.deepEqual(await readMigrationState(db.pool), { applied: APPLIED, pending: [], failed: [], unknown: [], edited: [] });
   });
 
   it("reports every migration as pending on a database without _prisma_migrations", async () => {
-    assert.deepEqual(await readMigrationState(empty.pool), { applied: [], pending: APPLIED, failed: [], unknown: [] });
+    assert.deepEqual(await readMigrationState(empty.pool), { applied: [], pending: APPLIED, failed: [], unknown: [], edited: [] });
   });
 
   it("finds new directories pending, failed and rolled-back records, and applied migrations missing locally", async () => {
@@ -55,6 +55,13 @@ describe("readMigrationState", () => {
       pending: ["20250701000000_add_badges", "20250703000000_broken"],
       failed: ["20250703000000_broken"],
       unknown: ["20240101000000_from_another_branch"],
+      edited: [],
     });
+  });
+
+  it("finds applied migrations whose migration.sql changed since Prisma recorded its checksum", async () => {
+    await writeFile(path.join(migrationsDir, "20250415090000_points_system", "migration.sql"), "-- edited after it ran\nSELECT 1;\n");
+    const state = await readMigrationState(db.pool, migrationsDir);
+    assert.deepEqual(state.edited, ["20250415090000_points_system"]);
   });
 });

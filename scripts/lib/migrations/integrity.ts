@@ -1,0 +1,55 @@
+// Row counts of every table before and after a migration: a table whose count
+// fell without the plan declaring it (a table the migration drops, truncates
+// or deletes from) means data vanished — a cascade, a trigger, a DO block.
+import type pg from "pg";
+import { qualifiedName } from "../db.ts";
+import { discoverTables } from "../tables.ts";
+
+/** "schema.table" -> exact row count. Prisma's own bookkeeping table is left out. */
+export type RowCounts = Record<string, number>;
+
+export async function countEveryTable(db: pg.Pool, schema: string): Promise<RowCounts> {
+  const tables = (await discoverTables(db, schema)).filter((table) => table.name !== "_prisma_migrations");
+  if (tables.length === 0) return {};
+  const selects = tables.map((table, i) => `SELECT $${i + 1}::text AS name, count(*)::text AS n FROM ${qualifiedName(schema, table.name)}`);
+  const result = await db.query<{ name: string; n: string }>(selects.join(" UNION ALL "), tables.map((table) => table.name));
+  return Object.fromEntries(result.rows.map((row) => [`${schema}.${row.name}`, Number(row.n)]));
+}
+
+export interface CountChange {
+  table: string;
+  before: number;
+  /** null: the table no longer exists. */
+  after: number | null;
+  /** The plan said this table would lose rows. */
+  declared: boolean;
+}
+
+export interface IntegrityResult {
+  /** Every table whose count fell (or which disappeared). */
+  decreases: CountChange[];
+  /** The decreases the plan did not declare: the alert. */
+  unexpected: CountChange[];
+}
+
+export function compareCounts(before: RowCounts, after: RowCounts, declaredRowLoss: string[]): IntegrityResult {
+  const declared = new Set(declaredRowLoss);
+  const decreases = Object.entries(before)
+    .map(([table, rows]) => ({ table, before: rows, after: after[table] ?? null, declared: declared.has(table) }))
+    .filter((change) => change.before > 0 && (change.after === null || change.after < change.before));
+  return { decreases, unexpected: decreases.filter((change) => !change.declared) };
+}
+
+export function formatCountTable(before: RowCounts, after: RowCounts): string[] {
+  const tables = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  const width = Math.max(5, ...tables.map((table) => table.length));
+  return [
+    `  ${"table".padEnd(width)}  ${"before".padStart(10)}  ${"after".padStart(10)}`,
+    ...tables.map((table) => {
+      const b = before[table];
+      const a = after[table];
+      const mark = b !== undefined && (a === undefined || a < b) ? "  ↓" : "";
+      return `  ${table.padEnd(width)}  ${(b ?? "-").toString().padStart(10)}  ${(a ?? "(gone)").toString().padStart(10)}${mark}`;
+    }),
+  ];
+}

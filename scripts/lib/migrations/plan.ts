@@ -1,0 +1,63 @@
+// The plan of a migration run: the pending migrations, analysed in order
+// (tables created by an earlier pending one are new), findings evaluated
+// against the live data, and the tables whose row counts may legitimately fall.
+import type pg from "pg";
+import { analyzeMigrations, type MigrationAnalysis } from "./analyze.ts";
+import { isBlocking, type Finding } from "./findings.ts";
+import { evaluateFindings } from "./live-checks.ts";
+import { formatAnalyses } from "./report.ts";
+import { readMigrationSource } from "./sources.ts";
+
+export interface MigrationPlan {
+  pending: string[];
+  analyses: MigrationAnalysis[];
+  /** Every finding, with live results unless skipped. */
+  findings: Finding[];
+  blocking: Finding[];
+  declaredRowLoss: string[];
+  liveChecks: "done" | "skipped";
+  notes: string[];
+}
+
+export interface PlanOptions {
+  skipLiveChecks: boolean;
+  liveCheckTimeoutMs: number;
+}
+
+export async function buildPlan(pool: pg.Pool, migrationsDir: string, pending: string[], options: PlanOptions): Promise<MigrationPlan> {
+  const sources = pending.map((name) => readMigrationSource(migrationsDir, name));
+  const staticAnalyses = await analyzeMigrations(sources, { carryCreatedTables: true });
+  const notes: string[] = [];
+  const analyses: MigrationAnalysis[] = [];
+  for (const analysis of staticAnalyses) {
+    if (options.skipLiveChecks) {
+      analyses.push(analysis);
+      continue;
+    }
+    const live = await evaluateFindings(pool, analysis.findings, { timeoutMs: options.liveCheckTimeoutMs });
+    notes.push(...live.notes);
+    analyses.push({ ...analysis, findings: live.findings });
+  }
+  const findings = analyses.flatMap((analysis) => analysis.findings);
+  return {
+    pending,
+    analyses,
+    findings,
+    blocking: findings.filter(isBlocking),
+    declaredRowLoss: [...new Set(analyses.flatMap((analysis) => analysis.declaredRowLoss))],
+    liveChecks: options.skipLiveChecks ? "skipped" : "done",
+    notes,
+  };
+}
+
+export function formatPlan(plan: MigrationPlan): string[] {
+  return [
+    `Pending migrations (${plan.pending.length}), in the order prisma migrate deploy applies them:`,
+    ...plan.pending.map((name) => `  ${name}`),
+    "",
+    plan.liveChecks === "done" ? "Findings, checked against the live data:" : "Findings (static only: --skip-live-checks):",
+    ...formatAnalyses(plan.analyses).map((line) => `  ${line}`),
+    ...plan.notes.map((note) => `  note: ${note}`),
+    ...(plan.declaredRowLoss.length > 0 ? [`  Tables the plan declares may lose rows: ${plan.declaredRowLoss.join(", ")}`] : []),
+  ];
+}

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "Comment_text_key" ON "Comment"("text");

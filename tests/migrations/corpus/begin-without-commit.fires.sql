@@ -1,0 +1,2 @@
+BEGIN;
+CREATE TABLE "Draft" (id text PRIMARY KEY);

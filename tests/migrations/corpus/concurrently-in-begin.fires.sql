@@ -1,0 +1,3 @@
+BEGIN;
+DROP INDEX CONCURRENTLY "Like_createdAt_idx";
+COMMIT;

@@ -1,0 +1,2 @@
+DELETE FROM "PointTransaction";
+UPDATE "User" SET "totalPoints" = 0;

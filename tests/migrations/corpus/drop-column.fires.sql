@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "User" DROP COLUMN "bio",
+ADD COLUMN "bioV2" TEXT;

@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+ALTER TABLE "User" DROP CONSTRAINT "User_email_not_null";

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY "Follow_followingId_idx";

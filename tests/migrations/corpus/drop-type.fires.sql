@@ -1,0 +1,2 @@
+DROP TYPE "PointActionType";
+DROP TYPE "AchievementCategory" CASCADE;

@@ -1,0 +1,2 @@
+CREATE TYPE "Mood" AS ENUM ('HAPPY', 'SAD');
+DROP TYPE "Mood";

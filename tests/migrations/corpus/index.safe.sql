@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY "Comment_createdAt_idx" ON "Comment"("createdAt");

@@ -1,0 +1,2 @@
+TRUNCATE "Follow";
+TRUNCATE TABLE "User" CASCADE;
