@@ -54,7 +54,10 @@ const MAX_ROUNDS = 30;
  * Returns the number of rounds.
  */
 export async function assignUsernames(client: pg.PoolClient): Promise<number> {
+  const toName = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${STAGING} WHERE outcome IS NULL`);
+  let unnamed = toName.rows[0]?.n ?? 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (unnamed === 0) return round;
     const named = await client.query(
       `WITH pending AS (
          SELECT line, username_base AS base, row_number() OVER (PARTITION BY username_base ORDER BY line) AS rank
@@ -75,12 +78,7 @@ export async function assignUsernames(client: pg.PoolClient): Promise<number> {
        INSERT INTO ${NAMES} (line, username) SELECT line, name FROM proposed WHERE claim = 1`,
       [round],
     );
-    if (named.rowCount === 0) {
-      const left = await client.query(
-        `SELECT 1 FROM ${STAGING} s WHERE outcome IS NULL AND NOT EXISTS (SELECT 1 FROM ${NAMES} n WHERE n.line = s.line) LIMIT 1`,
-      );
-      if (left.rowCount === 0) return round;
-    }
+    unnamed -= named.rowCount ?? 0;
   }
   throw new OperationError(`could not find free usernames after ${MAX_ROUNDS} rounds; nothing was imported — report this as a bug`);
 }
