@@ -255,13 +255,16 @@ describe("db:restore-users, usernames and referral codes", () => {
     await db.pool.query(`UPDATE "User" SET username = 'alice' WHERE "privyDid" = $1`, [seededPrivyDid(1)]);
     await db.pool.query(`UPDATE "User" SET username = 'alice_2' WHERE "privyDid" = $1`, [seededPrivyDid(2)]);
     const emails = ["alice@a.example", "alice@b.example", "Alice+x@c.example", "alice_2@d.example", "bob@x.example", "bob@y.example",
-      "averyveryverylongname1@x.example", "averyveryverylongname2@x.example"];
+      "averyveryverylongname1@x.example", "averyveryverylongname2@x.example",
+      // Two 20-character bases whose second names shorten to the same string: the later line falls back to its family.
+      "abcdefghijklmnopqr01@x.example", "abcdefghijklmnopqr01@y.example", "abcdefghijklmnopqr02@x.example", "abcdefghijklmnopqr02@y.example"];
     const file = writeExport("names.tsv", emails.map((email, i) => ({ ID: id(80 + i), "Email account": email })));
     const names = async () =>
       (await db.pool.query<{ username: string }>(`SELECT username FROM "User" WHERE "privyDid" LIKE 'did:privy:ct%' ORDER BY "privyDid"`)).rows.map((row) => row.username);
 
     await restore(db, [file]);
-    const expected = ["alice_3", "alice_4", "alice_5", "alice_2_2", "bob", "bob_2", "averyveryverylongnam", "averyveryverylongn_2"];
+    const expected = ["alice_3", "alice_4", "alice_5", "alice_2_2", "bob", "bob_2", "averyveryverylongnam", "averyveryverylongn_2",
+      "abcdefghijklmnopqr01", "abcdefghijklmnopqr_2", "abcdefghijklmnopqr02", "abcdefghijkl_2"];
     assert.deepEqual(await names(), expected);
     await db.pool.query(`DELETE FROM "User" WHERE "privyDid" LIKE 'did:privy:ct%'`);
     await restore(db, [file]);

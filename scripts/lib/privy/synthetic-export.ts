@@ -45,7 +45,7 @@ export function syntheticRecord(n: number, idPrefix = "cx"): ExportRecord {
     "MFA enabled": "false",
     "External Solana accounts": n % 4 === 0 ? " " : syntheticSolanaAddress(`ext-${idPrefix}-${n}`),
     "Embedded Solana accounts": syntheticSolanaAddress(`emb-${idPrefix}-${n}`),
-    "Email account": n % 3 === 0 ? " " : `restored.user${n}@example.com`,
+    "Email account": n % 3 === 0 ? " " : `restored.${idPrefix}.user${n}@example.com`,
   };
 }
 
