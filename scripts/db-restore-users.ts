@@ -30,6 +30,7 @@ await runCli(async () => {
   const reporter = createReporter(options.json ?? false);
 
   const file = await resolveExportFile(fileArgument, USERS_DIR);
+  // A file without an ID column is reported before DATABASE_URL is even needed.
   await readExportHeader(file);
   const target = requireDatabaseUrl();
   reporter.info(`restore-users: ${file} -> ${describeTarget(target)}${options.dryRun ? " (dry run: nothing is written)" : ""}`);
