@@ -151,7 +151,7 @@ describe("db:restore-users, rejected rows", () => {
     const records: ExportRecord[] = [
       good(40),
       good(41, { ID: " " }),
-      good(42, { ID: "user-42" }),
+      good(42, { ID: "secret.id.person@example.org" }),
       good(43, { "Created at": "yesterday" }),
       good(44, { "Created at": "Fri Jan 01 2999 00:00:00 GMT+0000 (Coordinated Universal Time)" }),
       good(45, { "External Solana accounts": "0x52908400098527886E0F7030069857D2E4169EE7" }),
@@ -191,6 +191,7 @@ describe("db:restore-users, rejected rows", () => {
       }
     }
     assert.ok(!output.includes("secret.person"));
+    assert.ok(!output.includes("secret.id.person"));
   });
 
   it("imports a duplicated ID once (prefixed or not) and reports the later copies", async () => {

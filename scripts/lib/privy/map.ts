@@ -1,6 +1,6 @@
 // One export row -> the user to restore, or the reason it is rejected.
 // Nothing personal goes into a reason or a note: wallets are masked, emails are only counted.
-import { maskWallet } from "../redact.ts";
+import { maskWallet, redactForLog } from "../redact.ts";
 import type { ExportHeader } from "./export-format.ts";
 import {
   cellValue, isEmail, isInvalid, isSolanaAddress, parseCreatedAt, parsePrivyDid, pickAccount, REJECTION,
@@ -23,7 +23,7 @@ export interface MappedUser {
 
 export interface RejectedRow extends Invalid {
   line: number;
-  /** The ID cell as written (may be malformed), for finding the row. */
+  /** The ID cell as written (may be malformed), masked and cut to 40 characters, for finding the row. */
   rawId: string;
 }
 
@@ -50,7 +50,8 @@ function account(
 export function mapRow(record: string[], line: number, header: ExportHeader, now: Date): MappedUser | RejectedRow {
   const cell = (index: number | undefined) => (index === undefined ? "" : cellValue(record[index]));
   const rawId = cell(header.columns.id);
-  const reject = (invalid: Invalid): RejectedRow => ({ line, rawId, ...invalid });
+  // A malformed ID cell may hold anything, an email typed in the wrong column included.
+  const reject = (invalid: Invalid): RejectedRow => ({ line, rawId: redactForLog(rawId).slice(0, 40), ...invalid });
 
   if (record.length !== header.names.length) {
     return reject({
