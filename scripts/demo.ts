@@ -2,6 +2,7 @@
 // (no server needed). Each step runs a real command, as a user would.
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { runCli } from "./lib/cli.ts";
 import { createPool } from "./lib/db.ts";
@@ -10,6 +11,7 @@ import { OperationError } from "./lib/errors.ts";
 import { DEMO_DATA_DIR, startDemoDatabase } from "./lib/demo-database.ts";
 import { createScratchProject } from "./lib/migrations/scratch-project.ts";
 import { seedDatabase } from "./lib/seed.ts";
+import { exportText, seededPrivyDid, syntheticRecord } from "./lib/privy/synthetic-export.ts";
 
 function step(title: string): void {
   process.stdout.write(`\n== ${title}\n`);
@@ -45,6 +47,18 @@ async function demoSafeMigrations(databaseUrl: string): Promise<void> {
   await runCommand("db-migrate-deploy", common, databaseUrl);
 }
 
+/** A synthetic Privy export: 40 new users, one already in the database, a duplicate, a bad date and a bad wallet. */
+async function writeSampleExport(file: string): Promise<void> {
+  const records = Array.from({ length: 40 }, (_, i) => syntheticRecord(i + 1, "cd"));
+  records.push(
+    { ...syntheticRecord(41, "cd"), ID: seededPrivyDid(1).slice("did:privy:".length) },
+    { ...records[0] },
+    { ...syntheticRecord(43, "cd"), "Created at": "sometime in 2025" },
+    { ...syntheticRecord(44, "cd"), "External Solana accounts": "not-a-wallet" },
+  );
+  await writeFile(file, exportText(records), { mode: 0o600 });
+}
+
 await runCli(async () => {
   step(`Starting an embedded PostgreSQL 17 in ${DEMO_DATA_DIR} and applying prisma/migrations`);
   const { server, url } = await startDemoDatabase();
@@ -66,6 +80,14 @@ await runCli(async () => {
     await runCommand("db-verify-backup", ["latest", "--dir", backupDir, "--against-db"], url);
 
     await demoSafeMigrations(url);
+
+    step("Restoring users from a synthetic Privy export in users/ (pnpm run db:restore-users), then re-running it");
+    const sample = path.join(PROJECT_ROOT, "users", "sample-privy-export.tsv");
+    await writeSampleExport(sample);
+    const relative = path.relative(PROJECT_ROOT, sample);
+    await runCommand("db-restore-users", [relative, "--report", path.join("users", "sample-privy-export.report.csv")], url);
+    process.stdout.write("\nThe same file again: every user is now skipped as existing, nothing is imported twice.\n");
+    await runCommand("db-restore-users", [relative], url);
   } finally {
     await pool.end();
     await server.stop();

@@ -1,0 +1,180 @@
+// `pnpm bench:restore-users`: a synthetic Privy export of --rows users imported
+// into a database that already holds --existing users, then re-run (every row
+// exists), then --memory-rows users for peak memory. Each run is the real CLI in a
+// child process, whose peak RSS it reports itself (bench/peak-rss.ts).
+// References measured in the same run: psql \copy of the same file into a plain
+// staging table (the cost of just loading the bytes), and Prisma createMany
+// (skipDuplicates) of the same users, against the import's insert phase.
+// Runs on the machine's PostgreSQL (psql needs a server of its version):
+// BENCH_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { defineCommand, positiveInteger, runCli } from "../scripts/lib/cli.ts";
+import { parseDatabaseUrl, PROJECT_ROOT } from "../scripts/lib/config.ts";
+import { createPool, quoteIdent } from "../scripts/lib/db.ts";
+import { OperationError } from "../scripts/lib/errors.ts";
+import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
+import { createPrisma } from "../scripts/lib/prisma-client.ts";
+import { PRIVY_COLUMNS } from "../scripts/lib/privy/export-format.ts";
+import type { RestoreSummary } from "../scripts/lib/privy/import.ts";
+import { writeSyntheticExport } from "../scripts/lib/privy/synthetic-export.ts";
+import { seedDatabase } from "../scripts/lib/seed.ts";
+
+const program = defineCommand("bench:restore-users", "Benchmark db:restore-users against psql \\copy and Prisma createMany.")
+  .option("--rows <n>", "users in the export", positiveInteger("--rows"), 100_000)
+  .option("--existing <n>", "users already in the database", positiveInteger("--existing"), 100_000)
+  .option("--memory-rows <n>", "users in the peak-memory run (0 skips it)", (value: string) => Number(value), 1_000_000);
+
+const run = promisify(execFile);
+const adminUrl = process.env.BENCH_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+function urlFor(database: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase(name: string, existing: number): Promise<pg.Pool> {
+  await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+  await admin(`CREATE DATABASE ${quoteIdent(name)}`);
+  const migrate = await runPrismaCliCaptured(["migrate", "deploy"], { env: { ...process.env, DATABASE_URL: urlFor(name) } });
+  if (migrate.code !== 0) throw new OperationError(`migrate deploy failed on ${name}: ${migrate.output}`);
+  const pool = createPool(parseDatabaseUrl(urlFor(name)));
+  await seedDatabase(pool, { users: existing, perUser: 0 });
+  await pool.query("VACUUM ANALYZE");
+  return pool;
+}
+
+interface ChildRun {
+  seconds: number;
+  peakRssMb: number;
+  summary: RestoreSummary;
+}
+
+/** The CLI as a user runs it, in its own process. */
+function restoreCli(database: string, file: string, workDir: string): Promise<ChildRun> {
+  const rssFile = path.join(workDir, `rss-${Date.now()}`);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "--import", path.join(PROJECT_ROOT, "bench", "peak-rss.ts"), path.join(PROJECT_ROOT, "scripts", "db-restore-users.ts"), file, "--json"],
+      { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: urlFor(database), PDG_PEAK_RSS_FILE: rssFile }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new OperationError(`db-restore-users exited ${code}: ${stderr.trim()}`));
+      resolve({
+        seconds: (performance.now() - started) / 1000,
+        peakRssMb: Number(readFileSync(rssFile, "utf8")) / 1024,
+        summary: JSON.parse(stdout) as RestoreSummary,
+      });
+    });
+  });
+}
+
+/** psql \copy of the same export into a plain 26-text-column table: loading the bytes, nothing else. */
+async function psqlCopySeconds(pool: pg.Pool, database: string, file: string): Promise<number> {
+  await pool.query(`DROP TABLE IF EXISTS bench_copy_reference`);
+  await pool.query(`CREATE TABLE bench_copy_reference (${PRIVY_COLUMNS.map((_, i) => `c${i + 1} text`).join(", ")})`);
+  const started = performance.now();
+  await run("psql", [urlFor(database), "-v", "ON_ERROR_STOP=1", "-c",
+    `\\copy bench_copy_reference FROM '${file}' WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)`]);
+  const seconds = (performance.now() - started) / 1000;
+  await pool.query(`DROP TABLE bench_copy_reference`);
+  return seconds;
+}
+
+/** Prisma createMany (skipDuplicates), 10,000 rows a call in one transaction, of the users the import inserted. */
+async function createManySeconds(source: pg.Pool, database: string): Promise<number> {
+  const rows = await source.query(
+    `SELECT "privyDid", "createdAt", "updatedAt", username, email, "solanaWalletAddress", "embeddedWalletAddress", "referralCode"
+       FROM "User" WHERE "privyDid" LIKE 'did:privy:cb%'`,
+  );
+  const prisma = createPrisma(parseDatabaseUrl(urlFor(database)));
+  try {
+    const started = performance.now();
+    await prisma.$transaction(
+      async (tx) => {
+        for (let at = 0; at < rows.rows.length; at += 10_000) {
+          await tx.user.createMany({ data: rows.rows.slice(at, at + 10_000), skipDuplicates: true });
+        }
+      },
+      { timeout: 600_000 },
+    );
+    return (performance.now() - started) / 1000;
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+const rate = (rows: number, seconds: number) => `${Math.round(rows / seconds).toLocaleString("en-US")} rows/s`;
+
+await runCli(async () => {
+  program.parse();
+  const options = program.opts<{ rows: number; existing: number; memoryRows: number }>();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "privy-bench-"));
+  const main = `privy_bench_${process.pid}`;
+  const createManyDb = `privy_bench_${process.pid}_createmany`;
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    say(`bench:restore-users — ${options.rows.toLocaleString("en-US")} rows into ${options.existing.toLocaleString("en-US")} existing users; ${os.cpus().length} cores; ${new Date().toISOString()}`);
+    const file = path.join(workDir, "export.tsv");
+    await writeSyntheticExport(file, options.rows, 1, "cb");
+    const pool = await createDatabase(main, options.existing);
+    try {
+      const copy = await psqlCopySeconds(pool, main, file);
+      const first = await restoreCli(main, file, workDir);
+      if (first.summary.imported !== options.rows) throw new OperationError(`expected ${options.rows} imported, got ${first.summary.imported}`);
+      const again = await restoreCli(main, file, workDir);
+      if (again.summary.existing !== options.rows) throw new OperationError(`re-run: expected ${options.rows} existing, got ${again.summary.existing}`);
+
+      const other = await createDatabase(createManyDb, options.existing);
+      const createMany = await createManySeconds(pool, createManyDb).finally(() => other.end());
+      const insertSeconds = first.summary.phasesMs.insert / 1000;
+
+      say(`psql \\copy into a staging table (reference)   ${copy.toFixed(2)} s  ${rate(options.rows, copy)}`);
+      say(`import (new users)      command ${first.summary.durationMs / 1000} s  ${rate(options.rows, first.summary.durationMs / 1000)}` +
+        `  process wall ${first.seconds.toFixed(2)} s  peak RSS ${first.peakRssMb.toFixed(0)} MB  ${(first.summary.durationMs / 1000 / copy).toFixed(1)}× psql \\copy`);
+      say(`  phases (ms) ${JSON.stringify(first.summary.phasesMs)}`);
+      say(`re-run (all existing)   command ${again.summary.durationMs / 1000} s  ${rate(options.rows, again.summary.durationMs / 1000)}` +
+        `  process wall ${again.seconds.toFixed(2)} s  peak RSS ${again.peakRssMb.toFixed(0)} MB  ${(again.summary.durationMs / 1000 / copy).toFixed(1)}× psql \\copy`);
+      say(`insert phase: INSERT … SELECT … ON CONFLICT DO NOTHING ${insertSeconds.toFixed(2)} s vs Prisma createMany(skipDuplicates) ${createMany.toFixed(2)} s` +
+        ` (${(createMany / insertSeconds).toFixed(1)}× faster)`);
+
+      if (options.memoryRows > 0) {
+        const big = path.join(workDir, "export-big.tsv");
+        await writeSyntheticExport(big, options.memoryRows, 1, "cm9");
+        const bigCopy = await psqlCopySeconds(pool, main, big);
+        const large = await restoreCli(main, big, workDir);
+        say(`memory run: ${options.memoryRows.toLocaleString("en-US")} rows  command ${large.summary.durationMs / 1000} s` +
+          `  ${rate(options.memoryRows, large.summary.durationMs / 1000)}  peak RSS ${large.peakRssMb.toFixed(0)} MB` +
+          `  (psql \\copy ${bigCopy.toFixed(2)} s, ${(large.summary.durationMs / 1000 / bigCopy).toFixed(1)}×)`);
+      }
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${quoteIdent(main)} WITH (FORCE)`).catch(() => {});
+    await admin(`DROP DATABASE IF EXISTS ${quoteIdent(createManyDb)} WITH (FORCE)`).catch(() => {});
+    rmSync(workDir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,137 @@
+// One cell of the export -> one validated value. Each parser returns the value
+// or a Rejection reason; none of them throws for bad data.
+import bs58 from "bs58";
+
+export const PRIVY_DID_PREFIX = "did:privy:";
+
+/** Privy user ids are cuids: 25 characters, 'c' then lowercase letters and digits. */
+const PRIVY_ID = /^c[a-z0-9]{24}$/;
+
+/** Reasons a row is rejected; the summary counts rows per reason. */
+export const REJECTION = {
+  missingId: "missing ID",
+  malformedId: "malformed ID",
+  badDate: "unparseable date",
+  futureDate: "date in the future",
+  badSolana: "invalid Solana address",
+  badEmail: "invalid email",
+  fieldCount: "wrong number of fields",
+} as const;
+
+export type RejectionReason = (typeof REJECTION)[keyof typeof REJECTION];
+
+export interface Invalid {
+  reason: RejectionReason;
+  detail: string;
+}
+
+export function isInvalid(value: unknown): value is Invalid {
+  return typeof value === "object" && value !== null && "reason" in value;
+}
+
+/** Empty cells are empty or whitespace (Privy writes a single space). */
+export function cellValue(cell: string | undefined): string {
+  return (cell ?? "").trim();
+}
+
+/** "cm…" or "did:privy:cm…" -> "did:privy:cm…". */
+export function parsePrivyDid(cell: string): string | Invalid {
+  if (cell === "") return { reason: REJECTION.missingId, detail: "the ID cell is empty" };
+  const id = cell.startsWith(PRIVY_DID_PREFIX) ? cell.slice(PRIVY_DID_PREFIX.length) : cell;
+  if (!PRIVY_ID.test(id)) {
+    return { reason: REJECTION.malformedId, detail: "expected 25 lowercase letters and digits starting with 'c' (did:privy: prefix optional)" };
+  }
+  return PRIVY_DID_PREFIX + id;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** JavaScript Date.toString(): "Sat Jul 05 2025 20:58:00 GMT+0000 (Coordinated Universal Time)"; the zone name is optional. */
+const JS_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) (\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT([+-])(\d{2})(\d{2})(?: \([^)]*\))?$/;
+/** ISO 8601: 2025-07-05, 2025-07-05T20:58:00Z, 2025-07-05 20:58:00.123+02:00; no offset means UTC. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): Date | undefined {
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  // Date.UTC rolls 31 Feb over to March: a round trip catches impossible dates.
+  const valid =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
+    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  return valid ? date : undefined;
+}
+
+function offsetMinutes(offset: string | undefined): number {
+  if (!offset || offset === "Z") return 0;
+  const digits = offset.slice(1).replace(":", "");
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0");
+  return offset.startsWith("-") ? -minutes : minutes;
+}
+
+/** Both export date forms, and ISO; `undefined` for an empty cell. Dates after `now` (+1 day of clock skew) are rejected. */
+export function parseCreatedAt(cell: string, now: Date): Date | undefined | Invalid {
+  if (cell === "") return undefined;
+  let date: Date | undefined;
+  const js = JS_DATE.exec(cell);
+  if (js) {
+    const [, month, day, year, hour, minute, second, sign, offH, offM] = js;
+    const local = utc(Number(year), MONTHS.indexOf(month ?? "") + 1, Number(day), Number(hour), Number(minute), Number(second), 0);
+    if (local) date = new Date(local.getTime() - offsetMinutes(`${sign}${offH}${offM}`) * 60_000);
+  } else {
+    const iso = ISO_DATE.exec(cell);
+    if (iso) {
+      const [, year, month, day, hour = "0", minute = "0", second = "0", fraction = "0", offset] = iso;
+      const ms = Number(fraction.padEnd(3, "0").slice(0, 3));
+      const local = utc(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second), ms);
+      if (local) date = new Date(local.getTime() - offsetMinutes(offset) * 60_000);
+    }
+  }
+  if (!date) {
+    return { reason: REJECTION.badDate, detail: 'expected "Sat Jul 05 2025 20:58:00 GMT+0000 (…)" or ISO 8601 (2025-07-05T20:58:00Z)' };
+  }
+  if (date.getTime() > now.getTime() + 86_400_000) {
+    return { reason: REJECTION.futureDate, detail: `${date.toISOString().slice(0, 10)} is after today` };
+  }
+  return date;
+}
+
+/** A cell listing several accounts: separated by commas, semicolons, pipes, spaces or line breaks. */
+export function splitAccounts(cell: string): string[] {
+  return cell === "" ? [] : cell.split(/[\s,;|]+/).filter(Boolean);
+}
+
+/** A Solana address: base58 that decodes to a 32-byte public key (32–44 characters). */
+export function isSolanaAddress(value: string): boolean {
+  if (value.length < 32 || value.length > 44) return false;
+  const bytes = bs58.decodeUnsafe(value);
+  return bytes !== undefined && bytes.length === 32;
+}
+
+/**
+ * A valid email: the WHATWG (HTML input type=email) syntax, a dot in the domain,
+ * at most 64 characters before the @ and 254 in all. Compared lower-cased.
+ */
+const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+export function isEmail(value: string): boolean {
+  return value.length <= 254 && EMAIL.test(value);
+}
+
+export interface AccountPick {
+  /** The first valid account in the cell, if any. */
+  value?: string;
+  /** Valid accounts listed after the first (not imported). */
+  others: string[];
+  /** Entries that are not valid accounts. */
+  invalid: number;
+}
+
+/** The first valid entry of a multi-account cell; the rest are counted for the report. */
+export function pickAccount(cell: string, isValid: (value: string) => boolean, normalize = (value: string) => value): AccountPick {
+  const pick: AccountPick = { others: [], invalid: 0 };
+  for (const entry of splitAccounts(cell)) {
+    const value = normalize(entry);
+    if (!isValid(value)) pick.invalid++;
+    else if (pick.value === undefined) pick.value = value;
+    else if (value !== pick.value) pick.others.push(value);
+  }
+  return pick;
+}

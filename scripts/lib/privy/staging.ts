@@ -1,0 +1,151 @@
+// The import's working table: every export row is COPYed into a temporary
+// table (one row per line, rejected rows included), then classified in SQL
+// against "User" in a few set-based statements.
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { MappedUser, RejectedRow } from "./map.ts";
+
+export const STAGING = "pg_temp.privy_restore_staging";
+export const NAMES = "pg_temp.privy_restore_names";
+
+/** outcome: rejected | duplicate | existing | conflict, or NULL for a row to import (most rows: no UPDATE needed). */
+export async function createStaging(client: pg.PoolClient): Promise<void> {
+  await client.query(`
+    CREATE TEMP TABLE privy_restore_staging (
+      line          int PRIMARY KEY,
+      privy_did     text,
+      created_at    timestamptz,
+      email         text,
+      solana        text,
+      embedded      text,
+      username_base text,
+      referral_code text,
+      outcome       text,
+      reason        text,
+      detail        text
+    ) ON COMMIT DROP`);
+  // The names given to the rows to import; the unique index is the last guard against a duplicate.
+  await client.query(`CREATE TEMP TABLE privy_restore_names (line int PRIMARY KEY, username text NOT NULL UNIQUE) ON COMMIT DROP`);
+}
+
+/** COPY text format: backslash, tab, CR and LF escaped; \N is NULL. */
+function copyField(value: string | number | undefined | null): string {
+  if (value === undefined || value === null) return "\\N";
+  return String(value).replace(/[\\\t\n\r]/g, (char) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[char] ?? char);
+}
+
+export type StagedRow = (MappedUser & { referralCode: string }) | RejectedRow;
+
+function copyLine(row: StagedRow): string {
+  const fields =
+    "reason" in row
+      ? [row.line, row.rawId, null, null, null, null, null, null, "rejected", row.reason, row.detail]
+      : [row.line, row.privyDid, row.createdAt?.toISOString(), row.email, row.solanaWallet, row.embeddedWallet,
+         row.usernameBase, row.referralCode, null, null, row.note];
+  return `${fields.map(copyField).join("\t")}\n`;
+}
+
+const COPY_BATCH = 500;
+
+/** Streams rows into the staging table with COPY (backpressure keeps memory flat). */
+export async function copyIntoStaging(client: pg.PoolClient, rows: AsyncIterable<StagedRow>): Promise<void> {
+  const copy = client.query(
+    copyFrom(`COPY ${STAGING} (line, privy_did, created_at, email, solana, embedded, username_base, referral_code,
+                               outcome, reason, detail) FROM STDIN`),
+  );
+  async function* text(): AsyncGenerator<string> {
+    let batch = "";
+    let count = 0;
+    for await (const row of rows) {
+      batch += copyLine(row);
+      if (++count === COPY_BATCH) {
+        yield batch;
+        batch = "";
+        count = 0;
+      }
+    }
+    if (batch) yield batch;
+  }
+  await pipeline(Readable.from(text()), copy);
+  // Built after the load (faster than maintaining them during COPY); temp tables are never auto-analyzed.
+  await client.query(`CREATE INDEX ON ${STAGING} (privy_did)`);
+  await client.query(`ANALYZE ${STAGING}`);
+}
+
+/**
+ * Sets each staged row's outcome, in this order (a row keeps the first that applies):
+ * duplicate ID in the file (the first valid occurrence counts) -> existing user (same privyDid) ->
+ * email or wallet of another user in the database -> email or wallet already on an earlier row -> NULL (import).
+ */
+export async function classifyStaged(client: pg.PoolClient): Promise<void> {
+  await client.query(
+    `UPDATE ${STAGING} s SET outcome = 'duplicate', reason = 'duplicate ID in file', detail = 'same ID as line ' || d.first_line
+       FROM (SELECT privy_did, min(line) AS first_line FROM ${STAGING} WHERE outcome IS NULL
+              GROUP BY privy_did HAVING count(*) > 1) d
+      WHERE s.outcome IS NULL AND s.privy_did = d.privy_did AND s.line > d.first_line`,
+  );
+  await client.query(
+    `UPDATE ${STAGING} s SET outcome = 'existing' FROM "User" u WHERE s.outcome IS NULL AND u."privyDid" = s.privy_did`,
+  );
+  await client.query(
+    `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'email belongs to another user', detail = 'held by ' || u."privyDid"
+       FROM "User" u WHERE s.outcome IS NULL AND s.email IS NOT NULL AND lower(u.email) = s.email`,
+  );
+  await client.query(
+    `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'wallet belongs to another user', detail = 'held by ' || m.owner
+       FROM (SELECT DISTINCT ON (sw.line) sw.line, w.owner
+               FROM (SELECT line, wallet FROM ${STAGING}, LATERAL (VALUES (solana), (embedded)) AS v(wallet)
+                      WHERE outcome IS NULL AND wallet IS NOT NULL) sw
+               JOIN (SELECT "solanaWalletAddress" AS wallet, "privyDid" AS owner FROM "User" WHERE "solanaWalletAddress" IS NOT NULL
+                     UNION ALL
+                     SELECT "embeddedWalletAddress", "privyDid" FROM "User" WHERE "embeddedWalletAddress" IS NOT NULL) w
+                 ON w.wallet = sw.wallet
+              ORDER BY sw.line, w.owner) m
+      WHERE s.line = m.line`,
+  );
+  // Inside the file: the first row (by line) that claims an email or wallet keeps it, whatever its own outcome.
+  await client.query(
+    `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'email already on an earlier row', detail = 'see line ' || f.first_line
+       FROM (SELECT email, min(line) AS first_line FROM ${STAGING}
+              WHERE email IS NOT NULL AND outcome IS DISTINCT FROM 'duplicate' AND outcome IS DISTINCT FROM 'rejected'
+              GROUP BY email HAVING count(*) > 1) f
+      WHERE s.outcome IS NULL AND s.email = f.email AND s.line > f.first_line`,
+  );
+  await client.query(
+    `WITH claims AS (
+       SELECT line, wallet, outcome FROM ${STAGING}, LATERAL (VALUES (solana), (embedded)) AS v(wallet)
+        WHERE wallet IS NOT NULL AND outcome IS DISTINCT FROM 'duplicate' AND outcome IS DISTINCT FROM 'rejected'),
+     first_claim AS (SELECT wallet, min(line) AS first_line FROM claims GROUP BY wallet HAVING count(DISTINCT line) > 1),
+     later AS (SELECT c.line, min(f.first_line) AS first_line FROM claims c JOIN first_claim f ON f.wallet = c.wallet
+                WHERE c.outcome IS NULL AND c.line > f.first_line GROUP BY c.line)
+     UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'wallet already on an earlier row', detail = 'see line ' || later.first_line
+       FROM later WHERE s.line = later.line`,
+  );
+}
+
+/**
+ * Inserts the rows to import (outcome NULL) in one statement. ON CONFLICT DO NOTHING
+ * skips a row that a concurrent write created meanwhile; those rows are then marked.
+ * Returns the number of users inserted.
+ */
+export async function insertUsers(client: pg.PoolClient): Promise<number> {
+  const planned = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${STAGING} WHERE outcome IS NULL`);
+  const inserted = await client.query(
+    `INSERT INTO "User" ("privyDid", "createdAt", "updatedAt", username, email, "solanaWalletAddress",
+                         "embeddedWalletAddress", "referralCode")
+     SELECT s.privy_did, coalesce(s.created_at, now()), now(), n.username, s.email, s.solana, s.embedded, s.referral_code
+       FROM ${STAGING} s JOIN ${NAMES} n USING (line) WHERE s.outcome IS NULL ORDER BY s.line
+     ON CONFLICT DO NOTHING`,
+  );
+  if (inserted.rowCount !== planned.rows[0]?.n) {
+    await client.query(
+      `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'taken by a concurrent write',
+              detail = 'the ID, username, email or referral code was created while importing; re-run to retry'
+        WHERE s.outcome IS NULL
+          AND NOT EXISTS (SELECT 1 FROM "User" u WHERE u."privyDid" = s.privy_did AND u."referralCode" = s.referral_code)`,
+    );
+  }
+  return inserted.rowCount ?? 0;
+}
