@@ -22,10 +22,12 @@ const ACHIEVEMENTS = [
   ["OG", "Joined during the beta", "SPECIAL", 1000, { before: "2025-06-01", note: "beta \"OG\" \\ ✨" }],
 ] as const;
 
-/** Inserts `users` users and related rows; returns the row count per table. */
-export async function seedDatabase(db: pg.Pool | pg.PoolClient, options: SeedOptions): Promise<SeedCounts> {
+/** Inserts `users` users and related rows in one transaction; returns the row count per table. */
+export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise<SeedCounts> {
   const users = options.users;
   const perUser = options.perUser ?? 2;
+  // One checked-out client: BEGIN and COMMIT through pool.query could run on different connections.
+  const db = await pool.connect();
   await db.query("BEGIN");
   try {
     for (const [name, description, category, points, requirement] of ACHIEVEMENTS) {
@@ -122,8 +124,10 @@ export async function seedDatabase(db: pg.Pool | pg.PoolClient, options: SeedOpt
   } catch (error) {
     await db.query("ROLLBACK");
     throw error;
+  } finally {
+    db.release();
   }
-  return countRows(db, ["User", "Follow", "Comment", "Like", "PointTransaction", "Achievement", "UserAchievement", "DailyPointsLog"]);
+  return countRows(pool, ["User", "Follow", "Comment", "Like", "PointTransaction", "Achievement", "UserAchievement", "DailyPointsLog"]);
 }
 
 export async function countRows(db: pg.Pool | pg.PoolClient, tables: string[]): Promise<SeedCounts> {
