@@ -15,7 +15,7 @@ interface DocumentedCommand {
 }
 
 /** `pnpm run <script> …` lines inside fenced code blocks. */
-export function documentedCommands(markdown: string): DocumentedCommand[] {
+function documentedCommands(markdown: string): DocumentedCommand[] {
   const commands: DocumentedCommand[] = [];
   let fenced = false;
   for (const raw of markdown.split("\n")) {
