@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runHealthChecks, type HealthCheck } from "../../scripts/lib/status/health.ts";
-import { MIGRATIONS_DIR, committedMigrations, migrationState } from "../../scripts/lib/status/migrations.ts";
+import { DEFAULT_MIGRATIONS_DIR, localMigrations, readMigrationState } from "../../scripts/lib/migrations-state.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 function byName(checks: HealthCheck[], name: string): HealthCheck {
@@ -78,13 +78,13 @@ describe("db:status health checks", () => {
   });
 });
 
-describe("db:status migration state", () => {
+describe("db:status migration state (readMigrationState from the backup core)", () => {
   let db: TestDatabase;
   let dir: string;
   before(async () => {
     db = await createTestDatabase();
     dir = await mkdtemp(path.join(os.tmpdir(), "pdg-ops-migrations-"));
-    await cp(MIGRATIONS_DIR, dir, { recursive: true });
+    await cp(DEFAULT_MIGRATIONS_DIR, dir, { recursive: true });
   });
   after(async () => {
     await db.drop();
@@ -92,9 +92,9 @@ describe("db:status migration state", () => {
   });
 
   it("reports every committed migration as applied on a migrated database", async () => {
-    const committed = await committedMigrations();
+    const committed = await localMigrations();
     assert.ok(committed.length >= 3);
-    assert.deepEqual(await migrationState(db.pool), { applied: committed, pending: [], failed: [], unknown: [] });
+    assert.deepEqual(await readMigrationState(db.pool), { applied: committed, pending: [], failed: [], unknown: [] });
   });
 
   it("reports pending, failed and not-in-repo migrations", async () => {
@@ -110,8 +110,8 @@ describe("db:status migration state", () => {
       `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
        VALUES ('m-other', 'x', '20990101000000_from_another_branch', now(), now(), 1)`,
     );
-    const state = await migrationState(db.pool, dir);
-    assert.deepEqual(state.pending, ["29990101000000_add_bio_index"]);
+    const state = await readMigrationState(db.pool, dir);
+    assert.deepEqual(state.pending, ["29990101000000_add_bio_index", "29990102000000_half_done"], "a failed migration is still pending");
     assert.deepEqual(state.failed, ["29990102000000_half_done"]);
     assert.deepEqual(state.unknown, ["20990101000000_from_another_branch"]);
   });
@@ -119,9 +119,9 @@ describe("db:status migration state", () => {
   it("treats a database without _prisma_migrations as having everything pending", async () => {
     const empty = await createTestDatabase({ empty: true });
     try {
-      const state = await migrationState(empty.pool);
+      const state = await readMigrationState(empty.pool);
       assert.deepEqual(state.applied, []);
-      assert.deepEqual(state.pending, await committedMigrations());
+      assert.deepEqual(state.pending, await localMigrations());
     } finally {
       await empty.drop();
     }

@@ -6,6 +6,7 @@
 import { readdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { listBackupSets, readSummary, type BackupSummary } from "../backup/index.ts";
+import { tableFilePath } from "../backup/summary.ts";
 import { OperationError } from "../errors.ts";
 import { decideRetention } from "./select.ts";
 import type { RetentionPolicy } from "./policy.ts";
@@ -32,17 +33,9 @@ export interface PruneReport {
   resumed: string[];
 }
 
-/** The set's table files (inside the summary's directory only) and its summary. */
+/** The set's table files and its summary (tableFilePath refuses names that leave the set's directory). */
 function filesOfSet(summaryPath: string, summary: BackupSummary): string[] {
-  const dir = path.dirname(summaryPath);
-  const tableFiles = summary.tables.map((table) => {
-    const file = path.resolve(dir, table.file);
-    if (path.dirname(file) !== dir) {
-      throw new OperationError(`${summaryPath} lists ${table.file}, outside its own directory; not pruning anything — inspect that summary.`);
-    }
-    return file;
-  });
-  return [...tableFiles, summaryPath];
+  return [...summary.tables.map((entry) => tableFilePath(summaryPath, entry)), summaryPath];
 }
 
 function markerPath(summaryPath: string): string {

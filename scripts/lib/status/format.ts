@@ -17,7 +17,8 @@ export interface Painter {
 
 export function painterFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Painter {
   const colour = Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== "dumb";
-  return (tone, text) => (colour && tone !== "plain" ? styleText(STYLE[tone], text) : text);
+  // validateStream: false because the TTY/NO_COLOR decision is made above, for the stream actually written to.
+  return (tone, text) => (colour && tone !== "plain" ? styleText(STYLE[tone], text, { validateStream: false }) : text);
 }
 
 export interface Cell {

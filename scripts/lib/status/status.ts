@@ -7,7 +7,7 @@ import { countRows } from "../seed.ts";
 import { discoverTables, schemaFromUrl } from "../tables.ts";
 import { latestBackup, type LatestBackup } from "./backup-state.ts";
 import { runHealthChecks, type HealthCheck } from "./health.ts";
-import { migrationState, type MigrationState } from "./migrations.ts";
+import { readMigrationState, type MigrationState } from "../migrations-state.ts";
 
 export interface TableCount {
   table: string;
@@ -58,7 +58,7 @@ export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options
     tables: compareCounts(counts, backup?.counts ?? null),
     latestBackup: backup,
     freshness: options.maxAgeMs === undefined ? null : { maxAgeMs: options.maxAgeMs, ok: backup !== null && backup.ageMs <= options.maxAgeMs },
-    migrations: await migrationState(db),
+    migrations: await readMigrationState(db, undefined, schemaFromUrl(target.url)),
     health: await runHealthChecks(db),
   };
 }
