@@ -33,9 +33,10 @@ describe("the nightly workflow's commands, run in order against a test database"
     await rm(dir, { recursive: true, force: true });
   });
 
-  const run = (secrets: Record<string, string>) =>
+  const run = (secrets: Record<string, string>, inputs: Record<string, string> = {}) =>
     runJob(workflow, "backup", {
       secrets: { ALERT_WEBHOOK_URL: webhook.url, BACKUP_ENCRYPTION_KEY: "", ...secrets },
+      inputs,
       envOverrides: { BACKUP_DIR: dir },
       runnerEnv: { GITHUB_RUN_NUMBER: "7", GITHUB_REPOSITORY: "acme/app", GITHUB_RUN_ID: "99" },
       skipRun: isInstall,
@@ -86,15 +87,17 @@ describe("the nightly workflow's commands, run in order against a test database"
     assert.equal(webhook.requests.length, 0, "no alert on success");
   });
 
-  it("a second night's summary shows the change since the previous backup; with a key, no plaintext warning", async () => {
+  it("a dispatched pre-migration run with a key: encrypted set, the change since the previous backup, no plaintext warning", async () => {
     await db.pool.query(`DELETE FROM "Comment" WHERE id IN (SELECT id FROM "Comment" ORDER BY id LIMIT 3)`);
-    const job = await run({ DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: "correct horse battery staple 2026" });
+    const job = await run({ DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: "correct horse battery staple 2026" }, { kind: "pre-migration" });
     assert.deepEqual(job.steps.filter((s) => s.outcome === "failure").map((s) => s.stderr), []);
     assert.equal(job.steps.find((s) => s.step.name === "Warn when backups are not encrypted")!.stdout, "");
     const comments = Number((await db.pool.query(`SELECT count(*) FROM "Comment"`)).rows[0].count);
     assert.ok(job.summary.includes(`| Comment | ${comments} | ${comments + 3} | -3 |`), job.summary);
     assert.match(job.summary, /\| encrypted \| yes \|/);
+    assert.match(job.summary, /\| kind \| pre-migration \|/);
     const [newest] = await listBackupSets(dir);
+    assert.equal(newest!.summary.kind, "pre-migration");
     assert.equal(newest!.summary.encryption?.algorithm, "aes-256-gcm");
   });
 

@@ -64,8 +64,8 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     assert.deepEqual(workflow.on.schedule, [{ cron: "0 2 * * *" }]);
     const kind = (workflow.on.workflow_dispatch as { inputs: Record<string, { type: string; options: string[]; default: string }> }).inputs.kind!;
     assert.equal(kind.type, "choice");
-    assert.deepEqual(kind.options, ["scheduled", "pre-migration"]);
-    assert.equal(kind.default, "scheduled");
+    assert.deepEqual(kind.options, ["manual", "pre-migration"]);
+    assert.equal(kind.default, "manual");
     assert.equal(workflow.jobs.backup!.env?.BACKUP_KIND, "${{ inputs.kind || 'scheduled' }}");
   });
 
@@ -90,15 +90,24 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     for (const command of runCommands(steps)) assert.doesNotMatch(command, /\$\{\{/, "values reach commands through env only (no expression injection)");
   });
 
-  it("backs up (gzip, scheduled), verifies against the database, uploads, then summarises — in that order", () => {
-    const order = steps.map((step) => step.uses?.split("@")[0] ?? step.run!.trim().split("\n")[0]!.trim());
-    const position = (prefix: string) => order.findIndex((entry) => entry.startsWith(prefix));
+  it("backs up (gzip, scheduled — or pre-migration when chosen), verifies against the database, uploads, then summarises — in that order", () => {
+    const order = steps.map((step) => step.uses?.split("@")[0] ?? step.run!.trim());
+    const position = (text: string) => order.findIndex((entry) => entry.includes(text));
     const backup = position("pnpm run db:backup ");
     const verify = position("pnpm run db:verify-backup");
     const upload = position("actions/upload-artifact");
     const summary = position("pnpm run db:backup-report");
     assert.ok(position("pnpm install") < backup && backup < verify && verify < upload && upload < summary, order.join("\n"));
-    assert.equal(steps[backup]!.run!.trim(), `pnpm run db:backup --gzip --kind "$BACKUP_KIND"`);
+    assert.equal(
+      steps[backup]!.run!.trim(),
+      [
+        `if [ "$BACKUP_KIND" = "pre-migration" ]; then`,
+        "  pnpm run db:pre-migration-backup --gzip",
+        "else",
+        `  pnpm run db:backup --gzip --kind "$BACKUP_KIND"`,
+        "fi",
+      ].join("\n"),
+    );
     assert.equal(steps[verify]!.run!.trim(), "pnpm run db:verify-backup latest --against-db");
     assert.equal(steps[summary]!.run!.trim(), `pnpm run db:backup-report latest --markdown >> "$GITHUB_STEP_SUMMARY"`);
   });
