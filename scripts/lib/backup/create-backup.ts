@@ -60,7 +60,7 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     options.signal?.throwIfAborted();
     await prepareBackupDir(options.outDir);
     const setKey = options.encryptionKey !== undefined ? await newSetKey(options.encryptionKey) : null;
-    snapshot = await openSnapshot(options.target, options, { migrationsDir: options.migrationsDir });
+    snapshot = await openSnapshot(options.target, options, { migrationsDir: options.migrationsDir, signal: options.signal });
     options.signal?.throwIfAborted();
 
     const stems = tableFileStems(snapshot.tables.map((table) => table.name));

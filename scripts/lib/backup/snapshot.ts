@@ -11,6 +11,7 @@ import { poolConfigFromUrl, qualifiedName } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { readMigrationState, type MigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
+import { rowJsonSelect } from "./row-encoding.ts";
 import { discoverTables, foreignKeyOrder, schemaFromUrl, type TableInfo } from "../tables.ts";
 
 export interface TableSelection {
@@ -24,7 +25,7 @@ export interface Snapshot {
   /** The selected tables, parents before children (foreign-key order). */
   tables: TableInfo[];
   migrations: MigrationState;
-  /** Streams one table as binary COPY of `row_to_json` (see json-array.ts). */
+  /** Streams one table as binary COPY of each row's JSON (see row-encoding.ts, json-array.ts). */
   copyTable(table: TableInfo): Readable;
   /** Ends the transaction and the connection. */
   close(): Promise<void>;
@@ -52,7 +53,7 @@ export function selectTables(all: TableInfo[], selection: TableSelection): Table
 export async function openSnapshot(
   target: DatabaseTarget,
   selection: TableSelection,
-  options: { migrationsDir?: string } = {},
+  options: { migrationsDir?: string; signal?: AbortSignal } = {},
 ): Promise<Snapshot> {
   const schema = schemaFromUrl(target.url);
   const client = new pg.Client({
@@ -62,9 +63,11 @@ export async function openSnapshot(
   });
   // A connection dropped mid-backup surfaces through the running query; this keeps it from crashing the process.
   client.on("error", () => {});
-  await client.connect();
   const destroy = () => client.connection.stream.destroy();
+  // Interrupted while connecting or waiting for a lock: drop the connection, which fails the pending query.
+  options.signal?.addEventListener("abort", destroy, { once: true });
   try {
+    await client.connect();
     const models = prismaModelsByTable();
     const serverVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
     const planned = selectTables(await discoverTables(client, schema, models), selection);
@@ -72,8 +75,11 @@ export async function openSnapshot(
     // LOCK before any query that reads data: the snapshot is taken by the first
     // such query, so it sees the tables exactly as locked.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await client.query("SET LOCAL statement_timeout = 0");
-    await client.query("SET LOCAL idle_in_transaction_session_timeout = 0");
+    // A long backup must not be cut off by the server's or role's timeouts, and the
+    // text of floats, intervals, bytea and timestamps must not depend on them either.
+    await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0;
+      SET LOCAL extra_float_digits = 3; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL bytea_output = 'hex';
+      SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'`);
     try {
       await client.query(`LOCK TABLE ${planned.map((t) => qualifiedName(schema, t.name)).join(", ")} IN ACCESS SHARE MODE`);
     } catch (error) {
@@ -99,8 +105,7 @@ export async function openSnapshot(
       serverVersion,
       tables,
       migrations,
-      copyTable: (table) =>
-        client.query(copyTo(`COPY (SELECT row_to_json(t) FROM ${qualifiedName(schema, table.name)} AS t) TO STDOUT (FORMAT binary)`)),
+      copyTable: (table) => client.query(copyTo(`COPY (${rowJsonSelect(schema, table.name, table.columns)}) TO STDOUT (FORMAT binary)`)),
       async close() {
         try {
           await client.query("COMMIT");
@@ -113,5 +118,7 @@ export async function openSnapshot(
   } catch (error) {
     destroy();
     throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", destroy);
   }
 }

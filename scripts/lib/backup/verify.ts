@@ -11,6 +11,7 @@ import { OperationError } from "../errors.ts";
 import { discoverTables, schemaFromUrl } from "../tables.ts";
 import type { SetKey } from "./encryption.ts";
 import { jsonArrayRows } from "./json-array.ts";
+import { ROW_ANNOTATION_KEY } from "./row-encoding.ts";
 import { checksumProblem, keyForSet, openTableContent } from "./read-rows.ts";
 import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
@@ -71,7 +72,9 @@ export async function verifyBackupSet(summaryPath: string, options: VerifyOption
   try {
     setKey = await keyForSet(summaryPath, summary, options.encryptionKey, summaryName);
   } catch (error) {
-    keyProblem = (error as Error).message.replace(`${summaryName}: `, "").replace(`${summaryName} `, "");
+    // A missing key is a configuration error (thrown); a wrong key is a finding about every file.
+    if (!(error instanceof OperationError)) throw error;
+    keyProblem = error.message.replace(`${summaryName}: `, "");
   }
 
   const seenFiles = new Set<string>();
@@ -156,8 +159,8 @@ function rowShapeProblem(row: string, columns: string): string | null {
     return `not valid JSON (${(error as Error).message})`;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
-  const keys = Object.keys(value).join("\u0000");
-  if (keys !== columns) return `its columns (${Object.keys(value).join(", ")}) differ from the summary's`;
+  const keys = Object.keys(value).filter((key) => key !== ROW_ANNOTATION_KEY);
+  if (keys.join("\u0000") !== columns) return `its columns (${keys.join(", ")}) differ from the summary's`;
   return null;
 }
 
