@@ -106,6 +106,8 @@ describe("the nightly workflow's commands, run in order against a test database"
     const job = await run({ DATABASE_URL: urlForDatabase("pdg_ops_no_such_database") });
     const outcome = (name: string) => job.steps.find((s) => s.step.name === name)!.outcome;
     assert.equal(outcome("Back up the database"), "failure");
+    const backupStep = job.steps.find((s) => s.step.name === "Back up the database")!;
+    assert.match(backupStep.stderr, /database "pdg_ops_no_such_database" does not exist/, "failed for the reason under test");
     assert.equal(outcome("Verify the backup against the database"), "skipped");
     assert.equal(outcome("Upload the backup set"), "skipped");
     assert.equal(outcome("Write the run summary"), "skipped");

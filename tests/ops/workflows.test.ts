@@ -96,7 +96,7 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     const backup = position("pnpm run db:backup ");
     const verify = position("pnpm run db:verify-backup");
     const upload = position("actions/upload-artifact");
-    const summary = position("pnpm run db:backup-report");
+    const summary = position("pnpm --silent run db:backup-report");
     assert.ok(position("pnpm install") < backup && backup < verify && verify < upload && upload < summary, order.join("\n"));
     assert.equal(
       steps[backup]!.run!.trim(),
@@ -109,7 +109,7 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
       ].join("\n"),
     );
     assert.equal(steps[verify]!.run!.trim(), "pnpm run db:verify-backup latest --against-db");
-    assert.equal(steps[summary]!.run!.trim(), `pnpm run db:backup-report latest --markdown >> "$GITHUB_STEP_SUMMARY"`);
+    assert.equal(steps[summary]!.run!.trim(), `pnpm --silent run db:backup-report latest --markdown >> "$GITHUB_STEP_SUMMARY"`);
   });
 
   it("uploads the set as an artifact named with the date and run number, retention set in one place", () => {
@@ -180,7 +180,7 @@ describe("workflows name only scripts that exist", () => {
       const { workflow } = await readWorkflow(file);
       for (const job of Object.values(workflow.jobs)) {
         for (const command of runCommands(job.steps)) {
-          for (const [, script] of command.matchAll(/pnpm run ([\w:-]+)/g)) {
+          for (const [, script] of command.matchAll(/pnpm (?:--silent )?run ([\w:-]+)/g)) {
             assert.ok(scripts[script!], `${file}: "pnpm run ${script}" needs a package.json script named ${script}`);
           }
         }
