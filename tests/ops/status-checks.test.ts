@@ -37,7 +37,7 @@ describe("db:status health checks", () => {
     await db.pool.query(`UPDATE "User" SET "referralCode" = '  ' WHERE "privyDid" = (SELECT max("privyDid") FROM "User")`);
     const checks = await runHealthChecks(db.pool);
     assert.deepEqual(byName(checks, "users without a username"), {
-      name: "users without a username", status: "problem", count: 1, detail: "1 users with an empty username",
+      name: "users without a username", status: "problem", count: 1, detail: "users with an empty username: 1",
     });
     assert.equal(byName(checks, "users without a referral code").count, 1);
   });

@@ -62,7 +62,7 @@ async function count(db: pg.Pool, sql: string): Promise<number> {
 function outcome(name: string, found: number, what: string): HealthCheck {
   return found === 0
     ? { name, status: "ok", count: 0, detail: `no ${what}` }
-    : { name, status: "problem", count: found, detail: `${found} ${what}` };
+    : { name, status: "problem", count: found, detail: `${what}: ${found}` };
 }
 
 function skipped(name: string, detail: string): HealthCheck {
