@@ -14,7 +14,12 @@ function severity(value: string): AlertSeverity {
 const program = defineCommand("db:alert", "Send an alert to stderr, GitHub annotations and ALERT_WEBHOOK_URL (exit 0 even if the webhook fails)")
   .requiredOption("--title <text>", "one line: what happened")
   .option("--severity <level>", "error or warning", "error")
-  .option("--detail <text>", "a further line (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[]);
+  .option("--detail <text>", "a further line (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
+  .addHelpText(
+    "after",
+    "\nWebhook: ALERT_WEBHOOK_URL (Slack or Discord incoming webhook), ALERT_WEBHOOK_TIMEOUT_MS (5000), ALERT_WEBHOOK_RETRIES (2).\n" +
+      "Exit codes: 0 sent (a failing webhook is reported on stderr), 2 usage error.",
+  );
 
 await runCli(async () => {
   program.parse();

@@ -12,7 +12,8 @@ const program = defineCommand("db:backup-report", "Summarise a backup set agains
   .argument("[summary]", "a backup-summary-*.json file, or latest", "latest")
   .option("--dir <dir>", "backup directory (default: BACKUP_DIR or backups/)")
   .option("--markdown", "print GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY)")
-  .option("--json", "print the report as JSON on stdout");
+  .option("--json", "print the report as JSON on stdout")
+  .addHelpText("after", "\nExit codes: 0 printed, 1 no such set or it cannot be read, 2 usage error.");
 
 await runCli(async () => {
   program.parse();

@@ -23,7 +23,12 @@ const program = defineCommand("db:prune-backups", "Delete old backup sets, keepi
   .option("--keep-weekly <n>", "keep the newest set of each of the last N ISO weeks with a backup", count("--keep-weekly"), DEFAULT_RETENTION.keepWeekly)
   .option("--keep-monthly <n>", "keep the newest set of each of the last N months with a backup", count("--keep-monthly"), DEFAULT_RETENTION.keepMonthly)
   .option("--dry-run", "list what would be deleted; delete nothing")
-  .option("--json", "print the report as JSON on stdout");
+  .option("--json", "print the report as JSON on stdout (human output moves to stderr)")
+  .addHelpText(
+    "after",
+    "\nAlways kept: the newest set and the newest pre-migration set. Only files a set's summary lists are deleted.\n" +
+      "Exit codes: 0 done (or dry run), 1 a file could not be deleted or a summary is inconsistent, 2 usage error.",
+  );
 
 await runCli(async () => {
   program.parse();

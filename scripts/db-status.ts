@@ -16,7 +16,12 @@ const program = defineCommand("db:status", "Row counts vs the latest backup, bac
   .option("--dir <dir>", "backup directory (default: BACKUP_DIR or backups/)")
   .option("--max-age <duration>", "exit 1 and alert when the newest backup is older than this (e.g. 26h, 90m, 2d)")
   .option("--no-verify", "do not re-check the latest backup's files against their checksums")
-  .option("--json", "print the report as JSON on stdout");
+  .option("--json", "print the report as JSON on stdout (human output moves to stderr)")
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 reported (health problems are shown, not fatal), 1 the newest backup is older than --max-age or there is none\n" +
+      "(an alert is sent), 2 usage or configuration error. Encrypted sets are verified with BACKUP_ENCRYPTION_KEY.",
+  );
 
 await runCli(async () => {
   program.parse();
