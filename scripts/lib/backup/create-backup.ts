@@ -1,5 +1,5 @@
 // createBackup: every selected table read in one snapshot and streamed to its
-// own file (COPY → JSON array → [gzip] → [AES-256-GCM] → 0600 temp file),
+// own file (COPY text → JSON array → [gzip] → [AES-256-GCM] → 0600 temp file),
 // checksummed on the way; files renamed into place only when all are done;
 // the summary written last. Any failure removes what was written and alerts.
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { ConfigError, OperationError, UsageError } from "../errors.ts";
 import type { TableInfo } from "../tables.ts";
 import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
 import { Digest, PendingFile, describeFileError, gzipLayer, prepareBackupDir, syncDirectory } from "./files.ts";
-import { CopyRowsToJsonArray } from "./json-array.ts";
+import { CopyTextToJsonArray } from "./copy-to-json.ts";
 import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
 import { openSnapshot, type Snapshot } from "./snapshot.ts";
 import { TOOL_NAME, type BackupKind, type BackupSummary, type BackupTableEntry } from "./summary.ts";
@@ -134,9 +134,11 @@ async function writeTableFile(
   options: BackupOptions,
 ): Promise<BackupTableEntry> {
   const totalRows = Math.max(0, table.estimatedRows);
+  // Generated columns are computed again on restore (and cannot be inserted or copied).
+  const columns = table.columns.filter((column) => !column.generated).map((column) => ({ name: column.name, type: column.type }));
   let lastReport = 0;
   options.onProgress?.({ table: table.name, rows: 0, totalRows });
-  const rows = new CopyRowsToJsonArray(table.name, (done) => {
+  const rows = new CopyTextToJsonArray(table.name, columns, (done) => {
     const now = performance.now();
     if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
       lastReport = now;
@@ -145,7 +147,8 @@ async function writeTableFile(
   });
   const plaintext = new Digest();
   const stored = new Digest();
-  const layers: (Readable | Transform)[] = [snapshot.copyTable(table), rows];
+  const copy = snapshot.copyTable(table, columns.map((column) => column.name));
+  const layers: (Readable | Transform)[] = [copy, rows];
   if (options.gzip) layers.push(gzipLayer());
   if (setKey) layers.push(plaintext, createEncryptStream(setKey, fileName));
   layers.push(stored);
@@ -153,6 +156,9 @@ async function writeTableFile(
     await pipeline([...layers, file.writable()], { signal: options.signal });
   } catch (error) {
     throw tableFailure(error, table.name, file);
+  }
+  if (copy.rowCount !== rows.rows) {
+    throw new OperationError(`table ${table.name}: PostgreSQL sent ${copy.rowCount} rows but ${rows.rows} were written`);
   }
   options.onProgress?.({ table: table.name, rows: rows.rows, totalRows });
   const entry: BackupTableEntry = {
@@ -163,7 +169,7 @@ async function writeTableFile(
     rows: rows.rows,
     bytes: stored.bytes,
     sha256: stored.sha256(),
-    columns: table.columns.map((column) => ({ name: column.name, type: column.type })),
+    columns,
   };
   if (setKey) {
     entry.plaintextBytes = plaintext.bytes;

@@ -13,4 +13,4 @@ export {
 } from "./summary.ts";
 export { ENCRYPTION_KEY_VARIABLE, type EncryptionInfo } from "./encryption.ts";
 export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
-export { populateRowsSql, rowJsonSelect, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";
+export { populateRowsSql, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";

@@ -18,9 +18,11 @@ export interface TableContent {
   plaintext: Digest | null;
 }
 
-/** Errors from any stage carry the file's name. */
-function named(error: unknown, fileName: string): OperationError {
-  if (error instanceof OperationError) return error;
+/** An error from any stage of reading a table file, as one line starting "<file>: ". */
+export function describeReadError(error: unknown, fileName: string): OperationError {
+  if (error instanceof OperationError) {
+    return error.message.startsWith(`${fileName}: `) ? error : new OperationError(`${fileName}: ${error.message}`);
+  }
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return new OperationError(`${fileName}: the file is missing`);
   if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") {
@@ -29,17 +31,19 @@ function named(error: unknown, fileName: string): OperationError {
   return new OperationError(`${fileName}: ${(error as Error).message}`);
 }
 
+/** `decompress: false` stops after decryption: enough to check checksums and the GCM tag. */
 export function openTableContent(
   summaryPath: string,
   summary: BackupSummary,
   entry: BackupTableEntry,
   setKey: SetKey | null,
+  options: { decompress?: boolean } = {},
 ): TableContent {
   const stored = new Digest();
   const plaintext = setKey ? new Digest() : null;
   const stages: (Readable | Transform)[] = [createReadStream(tableFilePath(summaryPath, entry)), stored];
   if (setKey && plaintext) stages.push(createDecryptStream(setKey, entry.file), plaintext);
-  if (summary.compression === "gzip") stages.push(gunzipLayer());
+  if (summary.compression === "gzip" && options.decompress !== false) stages.push(gunzipLayer());
   // pipeline() destroys every stage with the first error, so `content`'s consumer sees it.
   // It returns the last stage; its array overload types that as a writable only, but every stage here is readable.
   const content = pipeline(stages, () => {}) as unknown as Readable;
@@ -81,12 +85,25 @@ export function checksumProblem(entry: BackupTableEntry, stored: Digest, plainte
   return null;
 }
 
-async function drain(stream: Readable, fileName: string): Promise<void> {
+/**
+ * Reads the whole file once without using its content: size and SHA-256 as
+ * stored and, when encrypted, the GCM tag and the plaintext checksum.
+ * Returns the first problem as a sentence (without the file name), or null.
+ */
+export async function authenticate(
+  summaryPath: string,
+  summary: BackupSummary,
+  entry: BackupTableEntry,
+  setKey: SetKey | null,
+): Promise<string | null> {
+  const { content, stored, plaintext } = openTableContent(summaryPath, summary, entry, setKey, { decompress: false });
   try {
-    for await (const chunk of stream) void chunk;
+    for await (const chunk of content) void chunk;
   } catch (error) {
-    throw named(error, fileName);
+    const message = describeReadError(error, entry.file).message;
+    return message.slice(entry.file.length + 2);
   }
+  return checksumProblem(entry, stored, plaintext);
 }
 
 /**
@@ -108,9 +125,7 @@ export async function* readTableRows(
   const summary = await readSummary(summaryPath);
   const setKey = await keyForSet(summaryPath, summary, options.encryptionKey, entry.file);
 
-  const check = openTableContent(summaryPath, summary, entry, setKey);
-  await drain(check.content, entry.file);
-  const problem = checksumProblem(entry, check.stored, check.plaintext);
+  const problem = await authenticate(summaryPath, summary, entry, setKey);
   if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
 
   const read = openTableContent(summaryPath, summary, entry, setKey);
@@ -121,7 +136,7 @@ export async function* readTableRows(
       yield row;
     }
   } catch (error) {
-    throw named(error, entry.file);
+    throw describeReadError(error, entry.file);
   } finally {
     // Also runs when the consumer stops early: the file is closed either way.
     read.content.destroy();

@@ -4,14 +4,12 @@
 // DROP, TRUNCATE or ALTER can change a table until the backup ends — TRUNCATE
 // is not MVCC-safe and would otherwise show a snapshot an empty table.
 import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
-import type { Readable } from "node:stream";
+import { to as copyTo, type CopyToStreamQuery } from "pg-copy-streams";
 import type { DatabaseTarget } from "../config.ts";
-import { poolConfigFromUrl, qualifiedName } from "../db.ts";
+import { poolConfigFromUrl, qualifiedName, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { readMigrationState, type MigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
-import { rowJsonSelect } from "./row-encoding.ts";
 import { discoverTables, foreignKeyOrder, schemaFromUrl, type TableInfo } from "../tables.ts";
 
 export interface TableSelection {
@@ -25,8 +23,8 @@ export interface Snapshot {
   /** The selected tables, parents before children (foreign-key order). */
   tables: TableInfo[];
   migrations: MigrationState;
-  /** Streams one table as binary COPY of each row's JSON (see row-encoding.ts, json-array.ts). */
-  copyTable(table: TableInfo): Readable;
+  /** Streams `columns` of a table as COPY text: PostgreSQL's own text for every value (see copy-to-json.ts). */
+  copyTable(table: TableInfo, columns: string[]): CopyToStreamQuery;
   /** Ends the transaction and the connection. */
   close(): Promise<void>;
   /** Drops the connection at once (interruption, failure mid-COPY). */
@@ -105,7 +103,8 @@ export async function openSnapshot(
       serverVersion,
       tables,
       migrations,
-      copyTable: (table) => client.query(copyTo(`COPY (${rowJsonSelect(schema, table.name, table.columns)}) TO STDOUT (FORMAT binary)`)),
+      copyTable: (table, columns) =>
+        client.query(copyTo(`COPY ${qualifiedName(schema, table.name)} (${columns.map(quoteIdent).join(", ")}) TO STDOUT`)),
       async close() {
         try {
           await client.query("COMMIT");

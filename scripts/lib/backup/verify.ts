@@ -12,7 +12,7 @@ import { discoverTables, schemaFromUrl } from "../tables.ts";
 import type { SetKey } from "./encryption.ts";
 import { jsonArrayRows } from "./json-array.ts";
 import { ROW_ANNOTATION_KEY } from "./row-encoding.ts";
-import { checksumProblem, keyForSet, openTableContent } from "./read-rows.ts";
+import { authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
 import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface VerifyProblem {
@@ -116,8 +116,11 @@ async function verifyTableFile(
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
     return { rows: null, bytes: null, problems: [missing ? "the file is missing" : (error as Error).message] };
   }
-  if (keyProblem) {
-    return { rows: null, bytes, problems: [`cannot be decrypted: ${keyProblem}`] };
+  if (keyProblem) return { rows: null, bytes, problems: [keyProblem] };
+  // Decrypted bytes mean nothing until the GCM tag has been checked: authenticate before parsing.
+  if (setKey) {
+    const problem = await authenticate(summaryPath, summary, entry, setKey);
+    if (problem) return { rows: null, bytes, problems: [problem] };
   }
 
   const problems: string[] = [];
@@ -136,8 +139,7 @@ async function verifyTableFile(
     }
   } catch (error) {
     content.destroy();
-    const message = (error as Error).message;
-    readProblem = message.startsWith(`${entry.file}: `) ? message.slice(entry.file.length + 2) : message;
+    readProblem = describeReadError(error, entry.file).message.slice(entry.file.length + 2);
   }
   if (readProblem) {
     problems.push(readProblem);
