@@ -25,7 +25,7 @@ function backupSection(report: StatusReport, paint: Painter): string[] {
   const stale = report.freshness && !report.freshness.ok;
   const verification: Cell =
     backup.verification.state === "ok"
-      ? { text: "verified (every file matches its checksum)", tone: "ok" }
+      ? { text: "verified (every file re-read: size, SHA-256, rows)", tone: "ok" }
       : backup.verification.state === "failed"
         ? { text: `FAILED: ${backup.verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ")}`, tone: "bad" }
         : { text: "not checked (--no-verify)", tone: "dim" };
