@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createBackup } from "../../scripts/lib/backup/index.ts";
 import { painterFor } from "../../scripts/lib/status/format.ts";
 import type { StatusReport } from "../../scripts/lib/status/status.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
@@ -122,6 +123,27 @@ describe("db:status", () => {
       assert.match(result.stderr, /verification\s+FAILED/);
     } finally {
       await rm(tampered, { recursive: true, force: true });
+    }
+  });
+
+  it("verifies an encrypted set with BACKUP_ENCRYPTION_KEY, and says why it did not when the key is missing", async () => {
+    const encrypted = await mkdtemp(path.join(os.tmpdir(), "pdg-ops-status-encrypted-"));
+    try {
+      const key = "status test key — not a real secret";
+      await createBackup({ target: db.target, outDir: encrypted, kind: "manual", tables: ["Achievement"], encryptionKey: key });
+      const withKey = await runScript("db-status", ["--json"], { ...env, BACKUP_DIR: encrypted, BACKUP_ENCRYPTION_KEY: key });
+      assert.equal(withKey.code, 0, withKey.stderr);
+      const report = JSON.parse(withKey.stdout) as StatusReport;
+      assert.equal(report.latestBackup?.encrypted, true);
+      assert.equal(report.latestBackup?.verification.state, "ok");
+      const withoutKey = await runScript("db-status", ["--json"], { ...env, BACKUP_DIR: encrypted, BACKUP_ENCRYPTION_KEY: "" });
+      assert.equal(withoutKey.code, 0, withoutKey.stderr);
+      const unchecked = (JSON.parse(withoutKey.stdout) as StatusReport).latestBackup!.verification;
+      assert.equal(unchecked.state, "not checked");
+      assert.match(unchecked.reason!, /is encrypted: set BACKUP_ENCRYPTION_KEY/);
+      assert.match(withoutKey.stderr, /verification\s+not checked \(.*is encrypted: set BACKUP_ENCRYPTION_KEY/);
+    } finally {
+      await rm(encrypted, { recursive: true, force: true });
     }
   });
 

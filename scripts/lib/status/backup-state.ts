@@ -1,10 +1,13 @@
 // The newest backup set as db:status reports it: when, what kind, whether its
 // files still verify, and its per-table counts.
 import { listBackupSets, verifyBackupSet } from "../backup/index.ts";
+import { ConfigError } from "../errors.ts";
 
 export interface BackupVerification {
   state: "ok" | "failed" | "not checked";
   problems: { file: string; problem: string }[];
+  /** Why it was not checked (--no-verify, or the set is encrypted and no key is set). */
+  reason?: string;
 }
 
 export interface LatestBackup {
@@ -24,10 +27,16 @@ export async function latestBackup(
   const [newest] = await listBackupSets(backupDir);
   if (!newest) return null;
   const { summaryPath, summary } = newest;
-  let verification: BackupVerification = { state: "not checked", problems: [] };
+  let verification: BackupVerification = { state: "not checked", problems: [], reason: "--no-verify" };
   if (options.verify) {
-    const result = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey });
-    verification = { state: result.ok ? "ok" : "failed", problems: result.problems };
+    try {
+      const result = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey });
+      verification = { state: result.ok ? "ok" : "failed", problems: result.problems };
+    } catch (error) {
+      // A configuration problem (an encrypted set and no key) says nothing about the set itself.
+      if (!(error instanceof ConfigError)) throw error;
+      verification = { state: "not checked", problems: [], reason: error.message };
+    }
   }
   return {
     summaryPath,

@@ -28,7 +28,7 @@ function backupSection(report: StatusReport, paint: Painter): string[] {
       ? { text: "verified (every file re-read: size, SHA-256, rows)", tone: "ok" }
       : backup.verification.state === "failed"
         ? { text: `FAILED: ${backup.verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ")}`, tone: "bad" }
-        : { text: "not checked (--no-verify)", tone: "dim" };
+        : { text: `not checked (${backup.verification.reason ?? "--no-verify"})`, tone: backup.verification.reason === "--no-verify" ? "dim" : "warn" };
   const rows: (Cell | string)[][] = [
     ["set", path.basename(backup.summaryPath)],
     ["created", backup.createdAt],
