@@ -118,4 +118,20 @@ describe("db:prune-backups", () => {
     assert.equal((await listBackupSets(dir)).length, 2, "the newest and the newest pre-migration set");
     await rm(dir, { recursive: true, force: true });
   });
+
+  it("refuses to prune anything when a summary names a file outside its directory; after a backup that is a warning", async () => {
+    const [newest] = await listBackupSets(dir);
+    const forged = { ...newest!.summary, timestamp: "2001-01-01T00-00-00-000Z", createdAt: "2001-01-01T00:00:00.000Z" };
+    forged.tables = [{ ...forged.tables[0]!, file: "../outside.json" }];
+    await writeFile(path.join(dir, "backup-summary-2001-01-01T00-00-00-000Z.json"), JSON.stringify(forged));
+    const before = await filesIn(dir);
+    const result = await runScript("db-prune-backups", ["--dir", dir, "--keep-last", "1", "--keep-daily", "0", "--keep-weekly", "0", "--keep-monthly", "0"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /names an invalid table file "\.\.\/outside\.json"/);
+    assert.deepEqual(await filesIn(dir), before, "nothing deleted");
+
+    const report = await pruneAfterBackup(dir, createReporter(true), { BACKUP_RETENTION: "on", GITHUB_ACTIONS: "" });
+    assert.equal(report, null, "reported as a warning alert, not thrown");
+    assert.deepEqual(await filesIn(dir), before);
+  });
 });

@@ -1,6 +1,7 @@
 // Human-readable lines for a prune report, and the hook the backup CLI calls
 // at the end of a backup when BACKUP_RETENTION is set.
 import path from "node:path";
+import { sendAlert } from "../alerts.ts";
 import type { Reporter } from "../cli.ts";
 import { describePolicy, retentionPolicyFromEnv } from "./policy.ts";
 import { pruneBackups, type PruneReport } from "./prune.ts";
@@ -18,11 +19,25 @@ export function printPruneReport(report: PruneReport, reporter: Reporter): void 
  * For the end of the local backup flow: prunes `backupDir` with the policy in
  * BACKUP_RETENTION, or does nothing (returns null) when it is unset. Call
  * retentionPolicyFromEnv() before the backup to reject a malformed value early.
+ * The backup has succeeded by then, so a failed prune is a warning alert, not
+ * a failed command.
  */
 export async function pruneAfterBackup(backupDir: string, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<PruneReport | null> {
   const policy = retentionPolicyFromEnv(env);
   if (!policy) return null;
-  const report = await pruneBackups(backupDir, policy);
-  printPruneReport(report, reporter);
-  return report;
+  try {
+    const report = await pruneBackups(backupDir, policy);
+    printPruneReport(report, reporter);
+    return report;
+  } catch (error) {
+    await sendAlert(
+      {
+        severity: "warning",
+        title: `The backup succeeded but pruning old sets (BACKUP_RETENTION) failed: ${error instanceof Error ? error.message : String(error)}`,
+        details: [`Fix the cause, then run: pnpm run db:prune-backups --dir ${backupDir} --dry-run`],
+      },
+      env,
+    );
+    return null;
+  }
 }
