@@ -88,6 +88,9 @@ await runCli(async () => {
     await runCommand("db-restore-users", [relative, "--report", path.join("users", "sample-privy-export.report.csv")], url);
     process.stdout.write("\nThe same file again: every user is now skipped as existing, nothing is imported twice.\n");
     await runCommand("db-restore-users", [relative], url);
+
+    step("Status: pnpm run db:status (row counts vs the latest backup, its age and verification, migrations, health checks)");
+    await runCommand("db-status", ["--dir", backupDir], url);
   } finally {
     await pool.end();
     await server.stop();

@@ -1,0 +1,31 @@
+// `pnpm run db:backup-report`: what a backup set holds against the set before
+// it (per-table counts and change, size, duration). The nightly workflow
+// appends its --markdown output to the GitHub run summary.
+import { defineCommand, runCli } from "./lib/cli.ts";
+import { defaultBackupDir, resolveSummaryPath } from "./lib/backup/index.ts";
+import { backupRunMarkdown, backupRunReport, backupRunText } from "./lib/status/backup-report.ts";
+import { painterFor } from "./lib/status/format.ts";
+import { redactForLog } from "./lib/redact.ts";
+import { UsageError } from "./lib/errors.ts";
+
+const program = defineCommand("db:backup-report", "Summarise a backup set against the previous one (counts, change, size, duration)")
+  .argument("[summary]", "a backup-summary-*.json file, or latest", "latest")
+  .option("--dir <dir>", "backup directory (default: BACKUP_DIR or backups/)")
+  .option("--markdown", "print GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY)")
+  .option("--json", "print the report as JSON on stdout")
+  .addHelpText("after", "\nExit codes: 0 printed, 1 no such set or it cannot be read, 2 usage error.");
+
+await runCli(async () => {
+  program.parse();
+  const options = program.opts<{ dir?: string; markdown?: boolean; json?: boolean }>();
+  if (options.markdown && options.json) throw new UsageError("choose one of --markdown and --json");
+  const backupDir = options.dir ?? defaultBackupDir();
+  const report = await backupRunReport(await resolveSummaryPath(program.args[0] ?? "latest", backupDir), backupDir);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (options.markdown) {
+    process.stdout.write(redactForLog(backupRunMarkdown(report)));
+  } else {
+    process.stdout.write(`${backupRunText(report, painterFor(process.stdout)).map(redactForLog).join("\n")}\n`);
+  }
+});

@@ -1,0 +1,43 @@
+// Human-readable lines for a prune report, and the hook the backup CLI calls
+// at the end of a backup when BACKUP_RETENTION is set.
+import path from "node:path";
+import { sendAlert } from "../alerts.ts";
+import type { Reporter } from "../cli.ts";
+import { describePolicy, retentionPolicyFromEnv } from "./policy.ts";
+import { pruneBackups, type PruneReport } from "./prune.ts";
+
+export function printPruneReport(report: PruneReport, reporter: Reporter): void {
+  const verb = report.dryRun ? "would delete" : "deleted";
+  reporter.info(`retention (${describePolicy(report.policy)}) in ${report.backupDir}${report.dryRun ? " — dry run, nothing deleted" : ""}`);
+  for (const set of report.kept) reporter.info(`  keep    ${path.basename(set.summaryPath)}  ${set.kind}  (${set.reasons.join(", ")})`);
+  for (const set of report.deleted) reporter.info(`  ${report.dryRun ? "delete?" : "deleted"} ${path.basename(set.summaryPath)}  ${set.kind}  (${set.files.length} files)`);
+  if (report.resumed.length > 0) reporter.info(`  ${verb} ${report.resumed.length} files left by an interrupted prune`);
+  reporter.info(`${report.kept.length} sets kept, ${report.deleted.length} ${verb}`);
+}
+
+/**
+ * For the end of the local backup flow: prunes `backupDir` with the policy in
+ * BACKUP_RETENTION, or does nothing (returns null) when it is unset. Call
+ * retentionPolicyFromEnv() before the backup to reject a malformed value early.
+ * The backup has succeeded by then, so a failed prune is a warning alert, not
+ * a failed command.
+ */
+export async function pruneAfterBackup(backupDir: string, reporter: Reporter, env: NodeJS.ProcessEnv = process.env): Promise<PruneReport | null> {
+  const policy = retentionPolicyFromEnv(env);
+  if (!policy) return null;
+  try {
+    const report = await pruneBackups(backupDir, policy);
+    printPruneReport(report, reporter);
+    return report;
+  } catch (error) {
+    await sendAlert(
+      {
+        severity: "warning",
+        title: `The backup succeeded but pruning old sets (BACKUP_RETENTION) failed: ${error instanceof Error ? error.message : String(error)}`,
+        details: [`Fix the cause, then run: pnpm run db:prune-backups --dir ${backupDir} --dry-run`],
+      },
+      env,
+    );
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+// What a backup run produced, against the set before it: per-table counts and
+// their change, size on disk, duration. The nightly workflow writes it as
+// Markdown into the run summary ($GITHUB_STEP_SUMMARY).
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { listBackupSets, readSummary } from "../backup/index.ts";
+import { compareCounts, type TableCount } from "./status.ts";
+import { alignedTable, formatBytes, signed, thousands, type Cell, type Painter } from "./format.ts";
+
+export interface BackupRunReport {
+  summaryPath: string;
+  createdAt: string;
+  kind: string;
+  database: string;
+  durationMs: number;
+  /** Bytes on disk of the set's files and its summary. */
+  bytes: number;
+  compression: string | null;
+  encrypted: boolean;
+  /** The set this one is compared with (the next older set in the directory). */
+  previous: { summaryPath: string; createdAt: string } | null;
+  /** `now` is this set's count, `backup` the previous set's. */
+  tables: TableCount[];
+}
+
+export async function backupRunReport(summaryPath: string, backupDir: string): Promise<BackupRunReport> {
+  const summary = await readSummary(summaryPath);
+  const created = new Date(summary.createdAt).getTime();
+  const previous = (await listBackupSets(backupDir)).find(
+    (set) => path.resolve(set.summaryPath) !== path.resolve(summaryPath) && new Date(set.summary.createdAt).getTime() < created,
+  );
+  const dir = path.dirname(summaryPath);
+  const sizes = await Promise.all([summaryPath, ...summary.tables.map((table) => path.join(dir, table.file))].map(async (file) => (await stat(file)).size));
+  return {
+    summaryPath,
+    createdAt: summary.createdAt,
+    kind: summary.kind,
+    database: `${summary.database.host}:${summary.database.port}/${summary.database.name}`,
+    durationMs: summary.durationMs,
+    bytes: sizes.reduce((sum, size) => sum + size, 0),
+    compression: summary.compression,
+    encrypted: summary.encryption !== null,
+    previous: previous ? { summaryPath: previous.summaryPath, createdAt: previous.summary.createdAt } : null,
+    tables: compareCounts(summary.counts, previous?.summary.counts ?? null),
+  };
+}
+
+function changeText(row: TableCount, hasPrevious: boolean): string {
+  if (row.change !== null) return signed(row.change);
+  if (row.now === null) return "not in this set";
+  return hasPrevious ? "new" : "";
+}
+
+export function backupRunMarkdown(report: BackupRunReport): string {
+  const hasPrevious = report.previous !== null;
+  const shrunk = report.tables.filter((row) => row.change !== null && row.change < 0);
+  const lines = [
+    `## Database backup ${report.createdAt}`,
+    "",
+    `| | |`,
+    `| --- | --- |`,
+    `| set | \`${path.basename(report.summaryPath)}\` |`,
+    `| kind | ${report.kind} |`,
+    `| database | ${report.database} |`,
+    `| size | ${formatBytes(report.bytes)}${report.compression ? ` (${report.compression})` : ""} |`,
+    `| encrypted | ${report.encrypted ? "yes" : "**no — plaintext personal data**"} |`,
+    `| duration | ${(report.durationMs / 1000).toFixed(1)} s |`,
+    `| compared with | ${report.previous ? `\`${path.basename(report.previous.summaryPath)}\`` : "no earlier set in this run's directory"} |`,
+    "",
+    "| table | rows | previous | change |",
+    "| --- | ---: | ---: | ---: |",
+    ...report.tables.map(
+      (row) =>
+        `| ${row.table} | ${row.now === null ? "-" : thousands(row.now)} | ${row.backup === null ? "-" : thousands(row.backup)} | ${changeText(row, hasPrevious)} |`,
+    ),
+  ];
+  if (shrunk.length > 0) lines.push("", `> [!WARNING]\n> Fewer rows than the previous backup in: ${shrunk.map((row) => row.table).join(", ")}.`);
+  return `${lines.join("\n")}\n`;
+}
+
+export function backupRunText(report: BackupRunReport, paint: Painter): string[] {
+  const hasPrevious = report.previous !== null;
+  const facts = alignedTable(
+    [
+      ["set", path.basename(report.summaryPath)],
+      ["kind", report.kind],
+      ["database", report.database],
+      ["size", `${formatBytes(report.bytes)}${report.compression ? ` (${report.compression})` : ""}`],
+      ["encrypted", report.encrypted ? "yes" : { text: "no (plaintext personal data)", tone: "warn" }],
+      ["duration", `${(report.durationMs / 1000).toFixed(1)} s`],
+      ["compared with", report.previous ? path.basename(report.previous.summaryPath) : "no earlier set"],
+    ],
+    paint,
+  );
+  const counts = alignedTable(
+    [
+      ["table", "rows", "previous", "change"],
+      ...report.tables.map((row): (Cell | string)[] => [
+        row.table,
+        row.now === null ? "-" : thousands(row.now),
+        row.backup === null ? "-" : thousands(row.backup),
+        { text: changeText(row, hasPrevious), tone: row.change !== null && row.change < 0 ? "bad" : "plain" },
+      ]),
+    ],
+    paint,
+    [1, 2, 3],
+  );
+  return [...facts, "", ...counts];
+}

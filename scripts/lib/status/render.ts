@@ -1,0 +1,85 @@
+// db:status as a person reads it on a terminal: sections of aligned rows,
+// problems coloured (on a TTY only) and each followed by what to do.
+import path from "node:path";
+import { alignedTable, formatAge, signed, thousands, type Cell, type Painter } from "./format.ts";
+import type { StatusReport } from "./status.ts";
+
+function countsSection(report: StatusReport, paint: Painter): string[] {
+  const backupLabel = report.latestBackup ? "latest backup" : "latest backup (none)";
+  const rows: (Cell | string)[][] = [["table", "now", backupLabel, "change"]];
+  for (const row of report.tables) {
+    const change: Cell =
+      row.change === null
+        ? { text: row.now === null ? "gone" : row.backup === null && report.latestBackup ? "new" : "", tone: row.now === null ? "bad" : "dim" }
+        : { text: signed(row.change), tone: row.change < 0 ? "bad" : row.change > 0 ? "plain" : "dim" };
+    rows.push([row.table, row.now === null ? "-" : thousands(row.now), row.backup === null ? "-" : thousands(row.backup), change]);
+  }
+  return alignedTable(rows, paint, [1, 2, 3]).map((line) => `  ${line}`);
+}
+
+function backupSection(report: StatusReport, paint: Painter): string[] {
+  const backup = report.latestBackup;
+  if (!backup) {
+    return [`  ${paint("bad", "no backup set")} in ${report.backupDir} — run: pnpm run db:backup`];
+  }
+  const stale = report.freshness && !report.freshness.ok;
+  const verification: Cell =
+    backup.verification.state === "ok"
+      ? { text: "verified (every file re-read: size, SHA-256, rows)", tone: "ok" }
+      : backup.verification.state === "failed"
+        ? { text: `FAILED: ${backup.verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ")}`, tone: "bad" }
+        : { text: `not checked (${backup.verification.reason ?? "--no-verify"})`, tone: backup.verification.reason === "--no-verify" ? "dim" : "warn" };
+  const rows: (Cell | string)[][] = [
+    ["set", path.basename(backup.summaryPath)],
+    ["created", backup.createdAt],
+    ["age", { text: `${formatAge(backup.ageMs)}${report.freshness ? ` (max ${formatAge(report.freshness.maxAgeMs)})` : ""}`, tone: stale ? "bad" : "plain" }],
+    ["kind", backup.kind],
+    ["encrypted", backup.encrypted ? "yes" : "no"],
+    ["verification", verification],
+  ];
+  const lines = alignedTable(rows, paint).map((line) => `  ${line}`);
+  if (stale) lines.push(`  ${paint("bad", "the newest backup is older than --max-age")} — run: pnpm run db:backup`);
+  return lines;
+}
+
+function migrationsSection(report: StatusReport, paint: Painter): string[] {
+  const { applied, pending, failed, unknown } = report.migrations;
+  const list = (names: string[]) => (names.length > 0 ? `: ${names.join(", ")}` : "");
+  const rows: (Cell | string)[][] = [
+    ["applied", `${applied.length}${applied.length > 0 ? ` (latest ${applied.at(-1)})` : ""}`],
+    ["pending", { text: `${pending.length}${list(pending)}`, tone: pending.length > 0 ? "warn" : "plain" }],
+    ["failed", { text: `${failed.length}${list(failed)}`, tone: failed.length > 0 ? "bad" : "plain" }],
+  ];
+  if (unknown.length > 0) rows.push(["not in repo", { text: `${unknown.length}${list(unknown)}`, tone: "warn" }]);
+  const lines = alignedTable(rows, paint).map((line) => `  ${line}`);
+  if (failed.length > 0) lines.push(`  a failed migration blocks deploys: see DATABASE.md, "A migration failed half-way"`);
+  if (pending.length > 0) lines.push(`  apply pending migrations with: pnpm run db:safe-migrate`);
+  return lines;
+}
+
+function healthSection(report: StatusReport, paint: Painter): string[] {
+  const rows = report.health.map((check): (Cell | string)[] => [
+    { text: check.status === "ok" ? "ok" : check.status === "problem" ? "PROBLEM" : "skipped", tone: check.status === "ok" ? "ok" : check.status === "problem" ? "warn" : "dim" },
+    check.name,
+    { text: check.detail, tone: check.status === "skipped" ? "dim" : "plain" },
+  ]);
+  return alignedTable(rows, paint).map((line) => `  ${line}`);
+}
+
+export function renderStatus(report: StatusReport, paint: Painter): string[] {
+  return [
+    `database ${report.database} at ${report.checkedAt}`,
+    "",
+    "Row counts",
+    ...countsSection(report, paint),
+    "",
+    `Latest backup (${report.backupDir})`,
+    ...backupSection(report, paint),
+    "",
+    "Migrations",
+    ...migrationsSection(report, paint),
+    "",
+    "Health checks",
+    ...healthSection(report, paint),
+  ];
+}

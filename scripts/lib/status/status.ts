@@ -1,0 +1,64 @@
+// db:status: one look at the database's state — row counts now against the
+// newest backup, that backup's age, kind and verification, migrations, and
+// the app's data health checks.
+import type pg from "pg";
+import { describeTarget, type DatabaseTarget } from "../config.ts";
+import { countRows } from "../seed.ts";
+import { discoverTables, schemaFromUrl } from "../tables.ts";
+import { latestBackup, type LatestBackup } from "./backup-state.ts";
+import { runHealthChecks, type HealthCheck } from "./health.ts";
+import { readMigrationState, type MigrationState } from "../migrations-state.ts";
+
+export interface TableCount {
+  table: string;
+  now: number | null;
+  backup: number | null;
+  /** now - backup, when both are known. */
+  change: number | null;
+}
+
+export interface StatusReport {
+  database: string;
+  checkedAt: string;
+  backupDir: string;
+  tables: TableCount[];
+  latestBackup: LatestBackup | null;
+  /** Present with --max-age: the threshold and whether the newest backup is within it. */
+  freshness: { maxAgeMs: number; ok: boolean } | null;
+  migrations: MigrationState;
+  health: HealthCheck[];
+}
+
+export interface StatusOptions {
+  backupDir: string;
+  verifyBackup: boolean;
+  encryptionKey?: string;
+  maxAgeMs?: number;
+  now?: Date;
+}
+
+export function compareCounts(now: Record<string, number>, backup: Record<string, number> | null): TableCount[] {
+  const tables = [...new Set([...Object.keys(now), ...Object.keys(backup ?? {})])].sort();
+  return tables.map((table) => {
+    const current = now[table] ?? null;
+    const backedUp = backup?.[table] ?? null;
+    return { table, now: current, backup: backedUp, change: current !== null && backedUp !== null ? current - backedUp : null };
+  });
+}
+
+export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options: StatusOptions): Promise<StatusReport> {
+  const now = options.now ?? new Date();
+  const tables = await discoverTables(db, schemaFromUrl(target.url));
+  const counts = await countRows(db, tables.map((table) => table.name));
+  const backup = await latestBackup(options.backupDir, { verify: options.verifyBackup, encryptionKey: options.encryptionKey, now });
+  return {
+    database: describeTarget(target),
+    checkedAt: now.toISOString(),
+    backupDir: options.backupDir,
+    tables: compareCounts(counts, backup?.counts ?? null),
+    latestBackup: backup,
+    freshness: options.maxAgeMs === undefined ? null : { maxAgeMs: options.maxAgeMs, ok: backup !== null && backup.ageMs <= options.maxAgeMs },
+    migrations: await readMigrationState(db, undefined, schemaFromUrl(target.url)),
+    health: await runHealthChecks(db),
+  };
+}
