@@ -81,3 +81,46 @@ describe("backup commands", () => {
     assert.match(result.stderr, /pending migrations \(1\): 20250602180000_achievements_referrals/);
   });
 });
+
+describe("db:backup with BACKUP_RETENTION", () => {
+  let db: TestDatabase;
+  let dir: string;
+  before(async () => {
+    db = await createTestDatabase();
+    await seedDatabase(db.pool, { users: 20 });
+    dir = await tempDir("cmd-retention");
+  });
+  after(async () => {
+    await db.drop();
+    await removeDir(dir);
+  });
+
+  const summaries = async () => (await listAll(dir)).filter((name) => name.startsWith("backup-summary-"));
+
+  it("keeps every set when BACKUP_RETENTION is unset", async () => {
+    for (let run = 0; run < 2; run++) {
+      const result = await runScript("db-backup", ["--out", dir], { DATABASE_URL: db.url, BACKUP_RETENTION: "" });
+      assert.equal(result.code, 0, result.stderr);
+    }
+    assert.equal((await summaries()).length, 2);
+  });
+
+  it("prunes old sets at the end of the backup when it is set", async () => {
+    const result = await runScript("db-backup", ["--out", dir], {
+      DATABASE_URL: db.url,
+      BACKUP_RETENTION: "last=1,daily=0,weekly=0,monthly=0",
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const left = await summaries();
+    assert.equal(left.length, 1);
+    assert.match(result.stdout, new RegExp(left[0]!.replace(/[.]/g, "\\.")));
+  });
+
+  it("a malformed BACKUP_RETENTION is a configuration error and writes nothing", async () => {
+    const before = await listAll(dir);
+    const result = await runScript("db-backup", ["--out", dir], { DATABASE_URL: db.url, BACKUP_RETENTION: "forever" });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /BACKUP_RETENTION="forever" is not understood/);
+    assert.deepEqual(await listAll(dir), before);
+  });
+});

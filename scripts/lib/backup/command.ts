@@ -4,6 +4,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { commaList, createReporter, type Reporter } from "../cli.ts";
 import { requireDatabaseUrl } from "../config.ts";
+import { retentionPolicyFromEnv } from "../retention/policy.ts";
+import { pruneAfterBackup } from "../retention/report.ts";
 import { createBackup } from "./create-backup.ts";
 import { ENCRYPTION_KEY_VARIABLE } from "./encryption.ts";
 import { createProgressPrinter } from "./progress.ts";
@@ -67,6 +69,8 @@ function printSummary(reporter: Reporter, summaryPath: string, summary: BackupSu
 
 export async function runBackupCommand(kind: BackupKind, options: BackupCommandOptions): Promise<{ reporter: Reporter; summary: BackupSummary }> {
   const target = requireDatabaseUrl();
+  // A malformed BACKUP_RETENTION is a configuration error before anything is written.
+  retentionPolicyFromEnv();
   const reporter = createReporter(options.json ?? false);
   const outDir = options.out ? path.resolve(options.out) : defaultBackupDir();
   const encryptionKey = encryptionKeyFromEnv();
@@ -90,6 +94,7 @@ export async function runBackupCommand(kind: BackupKind, options: BackupCommandO
     });
     progress.finish(true);
     printSummary(reporter, summaryPath, summary);
+    await pruneAfterBackup(outDir, reporter);
     reporter.result({ summaryPath, ...summary });
     return { reporter, summary };
   } catch (error) {
