@@ -147,6 +147,22 @@ describe("db:status", () => {
     }
   });
 
+  it("names an applied migration whose file no longer matches its recorded checksum", async () => {
+    const { rows } = await db.pool.query<{ migration_name: string; checksum: string }>(
+      `SELECT migration_name, checksum FROM _prisma_migrations ORDER BY migration_name LIMIT 1`,
+    );
+    const first = rows[0]!;
+    await db.pool.query(`UPDATE _prisma_migrations SET checksum = repeat('0', 64) WHERE migration_name = $1`, [first.migration_name]);
+    try {
+      const result = await runScript("db-status", ["--no-verify"], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, new RegExp(`edited after applied\\s+1: ${first.migration_name}`));
+      assert.match(result.stdout, /restore its applied version from git/);
+    } finally {
+      await db.pool.query(`UPDATE _prisma_migrations SET checksum = $2 WHERE migration_name = $1`, [first.migration_name, first.checksum]);
+    }
+  });
+
   it("exits 2 on a bad --max-age or a missing DATABASE_URL", async () => {
     const bad = await runScript("db-status", ["--max-age", "soon"], env);
     assert.equal(bad.code, 2);

@@ -43,7 +43,7 @@ function backupSection(report: StatusReport, paint: Painter): string[] {
 }
 
 function migrationsSection(report: StatusReport, paint: Painter): string[] {
-  const { applied, pending, failed, unknown } = report.migrations;
+  const { applied, pending, failed, unknown, edited } = report.migrations;
   const list = (names: string[]) => (names.length > 0 ? `: ${names.join(", ")}` : "");
   const rows: (Cell | string)[][] = [
     ["applied", `${applied.length}${applied.length > 0 ? ` (latest ${applied.at(-1)})` : ""}`],
@@ -51,8 +51,10 @@ function migrationsSection(report: StatusReport, paint: Painter): string[] {
     ["failed", { text: `${failed.length}${list(failed)}`, tone: failed.length > 0 ? "bad" : "plain" }],
   ];
   if (unknown.length > 0) rows.push(["not in repo", { text: `${unknown.length}${list(unknown)}`, tone: "warn" }]);
+  if (edited.length > 0) rows.push(["edited after applied", { text: `${edited.length}${list(edited)}`, tone: "bad" }]);
   const lines = alignedTable(rows, paint).map((line) => `  ${line}`);
-  if (failed.length > 0) lines.push(`  a failed migration blocks deploys: see DATABASE.md, "A migration failed half-way"`);
+  if (failed.length > 0) lines.push(`  a failed migration blocks deploys: see DATABASE.md, "A migration failed midway"`);
+  if (edited.length > 0) lines.push(`  an edited applied migration blocks deploys: restore its applied version from git and put the change in a new migration`);
   if (pending.length > 0) lines.push(`  apply pending migrations with: pnpm run db:safe-migrate`);
   return lines;
 }
