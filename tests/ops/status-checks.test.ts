@@ -94,7 +94,7 @@ describe("db:status migration state (readMigrationState from the backup core)", 
   it("reports every committed migration as applied on a migrated database", async () => {
     const committed = await localMigrations();
     assert.ok(committed.length >= 3);
-    assert.deepEqual(await readMigrationState(db.pool), { applied: committed, pending: [], failed: [], unknown: [] });
+    assert.deepEqual(await readMigrationState(db.pool), { applied: committed, pending: [], failed: [], unknown: [], edited: [] });
   });
 
   it("reports pending, failed and not-in-repo migrations", async () => {
