@@ -1,13 +1,29 @@
 // `pnpm demo`: the toolkit end to end on an embedded PostgreSQL 17 in .data/
 // (no server needed). Each step runs a real command, as a user would.
+import { spawn } from "node:child_process";
+import path from "node:path";
 import { runCli } from "./lib/cli.ts";
 import { createPool } from "./lib/db.ts";
-import { parseDatabaseUrl } from "./lib/config.ts";
+import { PROJECT_ROOT, parseDatabaseUrl } from "./lib/config.ts";
+import { OperationError } from "./lib/errors.ts";
 import { DEMO_DATA_DIR, startDemoDatabase } from "./lib/demo-database.ts";
 import { seedDatabase } from "./lib/seed.ts";
 
 function step(title: string): void {
   process.stdout.write(`\n== ${title}\n`);
+}
+
+/** Runs scripts/<script>.ts as a user would (a child process); a failure stops the demo. */
+function runCommand(script: string, args: string[], databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: "inherit",
+    });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new OperationError(`${script} failed (exit ${code})`))));
+  });
 }
 
 await runCli(async () => {
@@ -23,6 +39,12 @@ await runCli(async () => {
     step("Seeding a small synthetic data set (users, follows, comments, likes, points, achievements)");
     const counts = await seedDatabase(pool, { users: 200 });
     for (const [table, rows] of Object.entries(counts)) process.stdout.write(`  ${table.padEnd(18)} ${rows}\n`);
+
+    const backupDir = path.join(DEMO_DATA_DIR, "backups");
+    step(`Backing up every table in one snapshot (pnpm run db:backup --gzip --out ${backupDir})`);
+    await runCommand("db-backup", ["--gzip", "--out", backupDir], url);
+    step("Verifying the backup set: checksums, every row parsed, counts against the live database (pnpm run db:verify-backup latest --against-db)");
+    await runCommand("db-verify-backup", ["latest", "--dir", backupDir, "--against-db"], url);
   } finally {
     await pool.end();
     await server.stop();

@@ -1,0 +1,173 @@
+// `pnpm bench:backup`: db:backup against `pg_dump --data-only` of the same
+// tables on the same server, in the same run, at one or more sizes.
+//
+//   pnpm bench:backup [--sizes 100000,1000000] [--rounds 1] [--server postgresql://postgres@127.0.0.1:5432/postgres]
+//
+// For each size it creates a database on the server, applies the migrations,
+// seeds N users plus related rows (scripts/lib/seed.ts), then times each tool
+// as a child process, reading the child's peak RSS (VmHWM) from /proc. The
+// default server is the machine's own PostgreSQL, whose pg_dump matches it.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { commaList, defineCommand, positiveInteger, runCli } from "../scripts/lib/cli.ts";
+import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
+import { createPool, quoteIdent } from "../scripts/lib/db.ts";
+import { OperationError } from "../scripts/lib/errors.ts";
+import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
+import { redactCredentials } from "../scripts/lib/redact.ts";
+import { seedDatabase } from "../scripts/lib/seed.ts";
+import { discoverTables } from "../scripts/lib/tables.ts";
+
+interface Measurement {
+  seconds: number;
+  peakRssMb: number;
+  bytes: number;
+}
+
+const program = defineCommand("bench:backup", "Time db:backup against pg_dump --data-only on the same tables and server.")
+  .option("--sizes <list>", "users to seed, one database per size (comma-separated)", commaList, ["100000", "1000000"])
+  .option("--rounds <n>", "runs of each tool per size (the fastest counts)", positiveInteger("--rounds"), 1)
+  .option("--server <url>", "an admin URL of the PostgreSQL server to use", "postgresql://postgres@127.0.0.1:5432/postgres")
+  .parse();
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** Runs a command, returning its wall time and peak RSS (VmHWM, polled from /proc). */
+function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Omit<Measurement, "bytes">> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    let peakKb = 0;
+    const poll = () => {
+      try {
+        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+        if (match) peakKb = Math.max(peakKb, Number(match[1]));
+      } catch {
+        // The process has just exited.
+      }
+    };
+    const timer = setInterval(poll, 20);
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      clearInterval(timer);
+      const seconds = (performance.now() - started) / 1000;
+      if (code !== 0) reject(new OperationError(`${command} failed (exit ${code}): ${redactCredentials(stderr.trim())}`));
+      else resolve({ seconds, peakRssMb: peakKb / 1024 });
+    });
+    poll();
+  });
+}
+
+function directoryBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+}
+
+async function prepareDatabase(server: string, name: string, users: number): Promise<{ url: string; rows: number; tables: string[] }> {
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+    await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(server, name);
+  const migrate = await runPrismaCliCaptured(["migrate", "deploy"], { env: { ...process.env, DATABASE_URL: url } });
+  if (migrate.code !== 0) throw new OperationError(`prisma migrate deploy failed:\n${migrate.output}`);
+  const pool = createPool(parseDatabaseUrl(url));
+  try {
+    const started = performance.now();
+    const counts = await seedDatabase(pool, { users });
+    await pool.query("ANALYZE");
+    const tables = (await discoverTables(pool)).map((table) => table.name);
+    const rows = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    process.stdout.write(`  seeded ${rows.toLocaleString("en-US")} rows in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    return { url, rows: rows + 3, tables };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function dropDatabase(server: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+async function runPgDump(url: string, tables: string[], workDir: string): Promise<Measurement> {
+  const target = parseDatabaseUrl(url);
+  const file = path.join(workDir, "pg_dump.sql");
+  const args = ["--data-only", "-h", target.host, "-p", String(target.port), "-U", target.user, "-f", file];
+  for (const table of tables) args.push("-t", `public.${quoteIdent(table)}`);
+  args.push(target.database);
+  const result = await measure("pg_dump", args, process.env);
+  const bytes = statSync(file).size;
+  rmSync(file);
+  return { ...result, bytes };
+}
+
+async function runBackup(url: string, workDir: string): Promise<Measurement> {
+  const out = path.join(workDir, "set");
+  const result = await measure(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-backup.ts"), "--out", out], {
+    ...process.env,
+    DATABASE_URL: url,
+    BACKUP_ENCRYPTION_KEY: "",
+  });
+  const bytes = directoryBytes(out);
+  rmSync(out, { recursive: true, force: true });
+  return { ...result, bytes };
+}
+
+const fastest = (runs: Measurement[]) => runs.reduce((best, run) => (run.seconds < best.seconds ? run : best));
+const mb = (bytes: number) => bytes / 1024 / 1024;
+
+await runCli(async () => {
+  const options = program.opts<{ sizes: string[]; rounds: number; server: string }>();
+  const sizes = options.sizes.map((size) => positiveInteger("--sizes")(size));
+  process.stdout.write(`bench:backup on ${redactCredentials(options.server)}, ${os.cpus().length} cores, ${new Date().toISOString()}\n`);
+  const results: string[] = [];
+  for (const users of sizes) {
+    const name = `backup_bench_${users}_${process.pid}`;
+    const workDir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-"));
+    process.stdout.write(`\n${users.toLocaleString("en-US")} users (database ${name})\n`);
+    try {
+      const { url, rows, tables } = await prepareDatabase(options.server, name, users);
+      const dumps: Measurement[] = [];
+      const backups: Measurement[] = [];
+      for (let round = 0; round < options.rounds; round++) {
+        dumps.push(await runPgDump(url, tables, workDir));
+        backups.push(await runBackup(url, workDir));
+      }
+      const dump = fastest(dumps);
+      const backup = fastest(backups);
+      const line = (label: string, m: Measurement) =>
+        `  ${label.padEnd(22)} ${m.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / m.seconds).toLocaleString("en-US").padStart(9)} rows/s  ` +
+        `${(mb(m.bytes) / m.seconds).toFixed(1).padStart(6)} MB/s  ${mb(m.bytes).toFixed(0).padStart(5)} MB  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB`;
+      process.stdout.write(`${line("pg_dump --data-only", dump)}\n${line("db:backup", backup)}\n`);
+      const ratio = `  ratio db:backup / pg_dump wall time: ${(backup.seconds / dump.seconds).toFixed(2)}×`;
+      process.stdout.write(`${ratio}\n`);
+      results.push(
+        `${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: db:backup ${backup.seconds.toFixed(1)} s ` +
+          `(${Math.round(rows / backup.seconds).toLocaleString("en-US")} rows/s, ${(mb(backup.bytes) / backup.seconds).toFixed(0)} MB/s, ` +
+          `peak RSS ${backup.peakRssMb.toFixed(0)} MB) vs pg_dump ${dump.seconds.toFixed(1)} s: ${(backup.seconds / dump.seconds).toFixed(2)}×`,
+      );
+    } finally {
+      await dropDatabase(options.server, name);
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`\nsummary\n${results.map((line) => `  ${line}`).join("\n")}\n`);
+});

@@ -1,0 +1,101 @@
+// What db:backup and db:pre-migration-backup share: options, the encryption
+// key from the environment, SIGINT/SIGTERM handling, progress and the report.
+import path from "node:path";
+import type { Command } from "commander";
+import { commaList, createReporter, type Reporter } from "../cli.ts";
+import { requireDatabaseUrl } from "../config.ts";
+import { createBackup } from "./create-backup.ts";
+import { ENCRYPTION_KEY_VARIABLE } from "./encryption.ts";
+import { createProgressPrinter } from "./progress.ts";
+import { defaultBackupDir, type BackupKind, type BackupSummary } from "./summary.ts";
+
+export interface BackupCommandOptions {
+  out?: string;
+  tables?: string[];
+  excludeTables?: string[];
+  gzip?: boolean;
+  json?: boolean;
+}
+
+/** The options both backup commands take. */
+export function withBackupOptions(command: Command): Command {
+  return command
+    .option("--out <dir>", "directory for the backup set (default: $BACKUP_DIR or backups/)")
+    .option("--tables <names>", "only these tables (comma-separated, as the database names them)", commaList)
+    .option("--exclude-tables <names>", "every table except these (comma-separated)", commaList)
+    .option("--gzip", "compress each table file (.json.gz)")
+    .option("--json", "print the summary as JSON on stdout (human output moves to stderr)");
+}
+
+/** The secret from the environment; an empty value (an unset CI secret) counts as unset. */
+export function encryptionKeyFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENCRYPTION_KEY_VARIABLE];
+  return value && value.trim() ? value : undefined;
+}
+
+/** Aborts on the first SIGINT/SIGTERM (the backup cleans up); a second one exits at once. */
+function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${name} received: stopping the backup and removing its partial files…\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function printSummary(reporter: Reporter, summaryPath: string, summary: BackupSummary): void {
+  const rows = summary.tables.reduce((sum, table) => sum + table.rows, 0);
+  const bytes = summary.tables.reduce((sum, table) => sum + table.bytes, 0);
+  const layers = [summary.compression, summary.encryption?.algorithm].filter(Boolean).join(" + ") || "plain JSON";
+  reporter.info(`backup set complete: ${summaryPath}`);
+  reporter.info(
+    `  ${summary.kind}, ${summary.tables.length} tables, ${rows} rows, ${megabytes(bytes)} (${layers}), ${(summary.durationMs / 1000).toFixed(1)} s`,
+  );
+  for (const table of summary.tables) reporter.info(`  ${table.name.padEnd(22)} ${String(table.rows).padStart(10)} rows  ${table.file}`);
+}
+
+export async function runBackupCommand(kind: BackupKind, options: BackupCommandOptions): Promise<{ reporter: Reporter; summary: BackupSummary }> {
+  const target = requireDatabaseUrl();
+  const reporter = createReporter(options.json ?? false);
+  const outDir = options.out ? path.resolve(options.out) : defaultBackupDir();
+  const encryptionKey = encryptionKeyFromEnv();
+  if (!encryptionKey) reporter.warn(`${ENCRYPTION_KEY_VARIABLE} is not set: the backup files are not encrypted (they hold emails and wallet addresses).`);
+
+  const tty = process.stderr.isTTY === true;
+  const progress = createProgressPrinter({ tty, write: (text) => (tty ? process.stderr.write(text) : reporter.info(text.trimEnd())) });
+  const interruption = abortOnSignals();
+  reporter.info(`backing up ${target.host}:${target.port}/${target.database} into ${outDir} (${kind})`);
+  try {
+    const { summaryPath, summary } = await createBackup({
+      target,
+      outDir,
+      kind,
+      tables: options.tables,
+      excludeTables: options.excludeTables,
+      gzip: options.gzip ?? false,
+      encryptionKey,
+      onProgress: (p) => progress.onProgress(p),
+      signal: interruption.signal,
+    });
+    progress.finish(true);
+    printSummary(reporter, summaryPath, summary);
+    reporter.result({ summaryPath, ...summary });
+    return { reporter, summary };
+  } catch (error) {
+    progress.finish(false);
+    throw error;
+  } finally {
+    interruption.dispose();
+  }
+}

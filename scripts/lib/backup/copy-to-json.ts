@@ -1,0 +1,245 @@
+// Turns `COPY table TO STDOUT` (text format: PostgreSQL's own output text of
+// every value) into the table file's JSON rows, byte by byte, without
+// decoding strings. Measured: plain COPY plus this conversion is several times
+// faster than making the server build JSON with row_to_json.
+//
+// Each value is PostgreSQL's own text for it, which its input function reads
+// back exactly (json_populate_record feeds a JSON string to the input function):
+//   SQL NULL                    -> null
+//   integer/numeric/float types -> a JSON number ("NaN", "Infinity" as strings)
+//   boolean                     -> true / false
+//   json, jsonb                 -> the JSON itself
+//   anything else               -> a JSON string of the text
+//                                  (timestamps, text, bytea "\x…", enums, arrays "{a,b}", …)
+// COPY's escapes for \\ \n \r \t \b \f are JSON's own, so text passes through
+// almost untouched.
+import { Transform, type TransformCallback } from "node:stream";
+import { OperationError } from "../errors.ts";
+import { ROW_ANNOTATION_KEY, isJsonType, type ColumnType } from "./row-encoding.ts";
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HEX = Buffer.from("0123456789abcdef");
+
+const NUMBER_TYPES = /^(smallint|integer|bigint|oid|real|double precision|numeric(\(\d+(,\s*-?\d+)?\))?)$/;
+
+const enum Kind {
+  Number,
+  Boolean,
+  Json,
+  String,
+}
+
+function kindOf(type: string): Kind {
+  if (NUMBER_TYPES.test(type)) return Kind.Number;
+  if (type === "boolean") return Kind.Boolean;
+  if (isJsonType(type)) return Kind.Json;
+  return Kind.String;
+}
+
+const OPEN = Buffer.from("[\n");
+const SEPARATOR = Buffer.from(",\n");
+const CLOSE_AFTER_ROWS = Buffer.from("\n]\n");
+const CLOSE_EMPTY = Buffer.from("]\n");
+const NULL = Buffer.from("null");
+const TRUE = Buffer.from("true");
+const FALSE = Buffer.from("false");
+
+/** A growable output buffer: one allocation per chunk in the common case. */
+class Output {
+  buffer: Buffer;
+  length = 0;
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+  reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+  bytes(source: Buffer, start = 0, end = source.length): void {
+    this.reserve(end - start);
+    source.copy(this.buffer, this.length, start, end);
+    this.length += end - start;
+  }
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+}
+
+export class CopyTextToJsonArray extends Transform {
+  rows = 0;
+  private pending: Buffer | null = null;
+  private readonly kinds: Kind[];
+  /** `{"a":`, `,"b":`, … as bytes. */
+  private readonly keys: Buffer[];
+  private readonly jsonNames: Buffer[];
+
+  constructor(
+    private readonly table: string,
+    private readonly columns: ColumnType[],
+    private readonly onRows: (rows: number) => void = () => {},
+  ) {
+    super();
+    this.kinds = columns.map((column) => kindOf(column.type));
+    this.keys = columns.map((column, i) => Buffer.from(`${i === 0 ? "{" : ","}${JSON.stringify(column.name)}:`));
+    this.jsonNames = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const input = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const end = input.lastIndexOf(LF) + 1;
+    this.pending = end < input.length ? Buffer.from(input.subarray(end)) : null;
+    if (end === 0) return callback();
+    const out = new Output(Math.ceil(end * 1.25) + 64);
+    try {
+      for (let start = 0; start < end; ) {
+        const lineEnd = input.indexOf(LF, start);
+        this.row(input, start, lineEnd, out);
+        start = lineEnd + 1;
+      }
+    } catch (error) {
+      return callback(error as Error);
+    }
+    this.onRows(this.rows);
+    callback(null, out.buffer.subarray(0, out.length));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.pending) return callback(new OperationError(`the COPY output of table ${this.table} ended mid-row (connection lost?)`));
+    callback(null, this.rows === 0 ? Buffer.concat([OPEN, CLOSE_EMPTY]) : CLOSE_AFTER_ROWS);
+  }
+
+  private row(input: Buffer, start: number, end: number, out: Output): void {
+    out.bytes(this.rows === 0 ? OPEN : SEPARATOR);
+    let jsonNulls: Buffer[] | null = null;
+    let fieldStart = start;
+    for (let column = 0; column < this.columns.length; column++) {
+      let fieldEnd = column === this.columns.length - 1 ? end : input.indexOf(TAB, fieldStart);
+      if (fieldEnd === -1 || fieldEnd > end) {
+        throw new OperationError(`unexpected COPY output for table ${this.table}: a row has fewer than ${this.columns.length} columns`);
+      }
+      out.bytes(this.keys[column]!);
+      if (fieldEnd - fieldStart === 2 && input[fieldStart] === BACKSLASH && input[fieldStart + 1] === 0x4e) {
+        out.bytes(NULL);
+      } else {
+        switch (this.kinds[column]) {
+          case Kind.Number:
+            if (isNumberText(input, fieldStart)) out.bytes(input, fieldStart, fieldEnd);
+            else quoted(input, fieldStart, fieldEnd, out);
+            break;
+          case Kind.Boolean:
+            out.bytes(input[fieldStart] === 0x74 ? TRUE : FALSE);
+            break;
+          case Kind.Json:
+            if (isJsonNull(input, fieldStart, fieldEnd)) (jsonNulls ??= []).push(this.jsonNames[column]!);
+            unescapedJson(input, fieldStart, fieldEnd, out);
+            break;
+          default:
+            quoted(input, fieldStart, fieldEnd, out);
+        }
+      }
+      fieldStart = fieldEnd + 1;
+    }
+    if (jsonNulls) out.bytes(Buffer.from(`,${JSON.stringify(ROW_ANNOTATION_KEY)}:{"jsonNull":[${jsonNulls.join(",")}]}`));
+    out.byte(0x7d);
+    this.rows++;
+  }
+}
+
+const isDigit = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x39;
+
+/** PostgreSQL prints numbers as JSON does, except NaN and ±Infinity, which stay strings. */
+function isNumberText(input: Buffer, start: number): boolean {
+  return isDigit(input[start]) || (input[start] === 0x2d && isDigit(input[start + 1]));
+}
+
+/** A json value that is the JSON null (possibly with whitespace around it, as json keeps it). */
+function isJsonNull(input: Buffer, start: number, end: number): boolean {
+  let s = start;
+  let e = end;
+  while (s < e && isWhitespace(input, s)) s += input[s] === BACKSLASH ? 2 : 1;
+  while (e > s && isWhitespaceBefore(input, e)) e -= input[e - 2] === BACKSLASH ? 2 : 1;
+  return e - s === 4 && input[s] === 0x6e && input[s + 1] === 0x75 && input[s + 2] === 0x6c && input[s + 3] === 0x6c;
+}
+
+function isWhitespace(input: Buffer, at: number): boolean {
+  const byte = input[at]!;
+  if (byte === SPACE) return true;
+  const next = input[at + 1];
+  return byte === BACKSLASH && (next === 0x6e || next === 0x72 || next === 0x74);
+}
+
+function isWhitespaceBefore(input: Buffer, end: number): boolean {
+  if (input[end - 1] === SPACE) return true;
+  const last = input[end - 1];
+  return input[end - 2] === BACKSLASH && (last === 0x6e || last === 0x72 || last === 0x74);
+}
+
+/**
+ * A COPY-escaped value as a JSON string. COPY writes \\ \n \r \t \b \f as
+ * JSON does; \v and the control characters COPY leaves raw need \u00XX, and
+ * quotes need a backslash.
+ */
+function quoted(input: Buffer, start: number, end: number, out: Output): void {
+  out.reserve((end - start) * 6 + 2);
+  const buffer = out.buffer;
+  let at = out.length;
+  buffer[at++] = QUOTE;
+  for (let i = start; i < end; i++) {
+    const byte = input[i]!;
+    if (byte === BACKSLASH) {
+      const next = input[++i]!;
+      if (next === 0x76) {
+        at = controlEscape(buffer, at, 0x0b);
+      } else {
+        buffer[at++] = BACKSLASH;
+        buffer[at++] = next;
+      }
+    } else if (byte === QUOTE) {
+      buffer[at++] = BACKSLASH;
+      buffer[at++] = QUOTE;
+    } else if (byte < 0x20) {
+      at = controlEscape(buffer, at, byte);
+    } else {
+      buffer[at++] = byte;
+    }
+  }
+  buffer[at++] = QUOTE;
+  out.length = at;
+}
+
+function controlEscape(buffer: Buffer, at: number, byte: number): number {
+  buffer[at++] = BACKSLASH;
+  buffer[at++] = 0x75;
+  buffer[at++] = 0x30;
+  buffer[at++] = 0x30;
+  buffer[at++] = HEX[byte >> 4]!;
+  buffer[at++] = HEX[byte & 0x0f]!;
+  return at;
+}
+
+const UNESCAPED: Record<number, number> = { 0x6e: SPACE, 0x72: SPACE, 0x74: TAB, 0x62: 0x08, 0x66: 0x0c, 0x76: 0x0b, [BACKSLASH]: BACKSLASH };
+
+/**
+ * A json/jsonb value, COPY escapes undone. A raw line break can only be
+ * whitespace between JSON tokens (strings escape theirs), kept by `json`;
+ * it becomes a space so the file keeps one row per line.
+ */
+function unescapedJson(input: Buffer, start: number, end: number, out: Output): void {
+  out.reserve(end - start);
+  const buffer = out.buffer;
+  let at = out.length;
+  for (let i = start; i < end; i++) {
+    const byte = input[i]!;
+    if (byte === BACKSLASH) buffer[at++] = UNESCAPED[input[++i]!] ?? input[i]!;
+    else buffer[at++] = byte === LF || byte === CR ? SPACE : byte;
+  }
+  out.length = at;
+}

@@ -1,0 +1,196 @@
+// createBackup: every selected table read in one snapshot and streamed to its
+// own file (COPY text → JSON array → [gzip] → [AES-256-GCM] → 0600 temp file),
+// checksummed on the way; files renamed into place only when all are done;
+// the summary written last. Any failure removes what was written and alerts.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { Readable, type Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { sendAlert } from "../alerts.ts";
+import { PROJECT_ROOT, describeTarget, type DatabaseTarget } from "../config.ts";
+import { describeDatabaseError } from "../db.ts";
+import { ConfigError, OperationError, UsageError } from "../errors.ts";
+import type { TableInfo } from "../tables.ts";
+import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
+import { Digest, PendingFile, describeFileError, gzipLayer, prepareBackupDir, syncDirectory } from "./files.ts";
+import { CopyTextToJsonArray } from "./copy-to-json.ts";
+import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
+import { openSnapshot, type Snapshot } from "./snapshot.ts";
+import { TOOL_NAME, type BackupKind, type BackupSummary, type BackupTableEntry } from "./summary.ts";
+
+export interface BackupProgress {
+  table: string;
+  rows: number;
+  /** The planner's estimate (pg_class.reltuples); 0 when the table was never analysed. */
+  totalRows: number;
+}
+
+export interface BackupOptions {
+  target: DatabaseTarget;
+  outDir: string;
+  kind: BackupKind;
+  tables?: string[];
+  excludeTables?: string[];
+  gzip?: boolean;
+  /** The secret (BACKUP_ENCRYPTION_KEY); files are encrypted when set. */
+  encryptionKey?: string;
+  onProgress?: (progress: BackupProgress) => void;
+  /** Aborting (e.g. on SIGINT) stops the backup and removes everything it wrote. */
+  signal?: AbortSignal;
+  /** Defaults to prisma/migrations. */
+  migrationsDir?: string;
+}
+
+const PROGRESS_INTERVAL_MS = 200;
+
+export function toolVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export async function createBackup(options: BackupOptions): Promise<{ summaryPath: string; summary: BackupSummary }> {
+  const started = performance.now();
+  const createdAt = new Date();
+  const timestamp = backupTimestamp(createdAt);
+  const pending: PendingFile[] = [];
+  let snapshot: Snapshot | null = null;
+  const onAbort = () => snapshot?.destroy();
+  options.signal?.addEventListener("abort", onAbort);
+  try {
+    options.signal?.throwIfAborted();
+    await prepareBackupDir(options.outDir);
+    const setKey = options.encryptionKey !== undefined ? await newSetKey(options.encryptionKey) : null;
+    snapshot = await openSnapshot(options.target, options, { migrationsDir: options.migrationsDir, signal: options.signal });
+    options.signal?.throwIfAborted();
+
+    const stems = tableFileStems(snapshot.tables.map((table) => table.name));
+    const layers = { gzip: options.gzip ?? false, encrypted: setKey !== null };
+    const entries: BackupTableEntry[] = [];
+    for (const table of snapshot.tables) {
+      const fileName = tableFileName(stems.get(table.name)!, timestamp, layers);
+      const file = new PendingFile(options.outDir, fileName);
+      pending.push(file);
+      entries.push(await writeTableFile(snapshot, table, file, fileName, setKey, options));
+    }
+    const { schema, serverVersion, migrations } = snapshot;
+    await snapshot.close();
+    snapshot = null;
+
+    const summary: BackupSummary = {
+      formatVersion: 1,
+      createdAt: createdAt.toISOString(),
+      timestamp,
+      kind: options.kind,
+      database: { host: options.target.host, port: options.target.port, name: options.target.database, schema, serverVersion },
+      migrations: { applied: migrations.applied, pending: migrations.pending, failed: migrations.failed },
+      selection: { tables: options.tables?.length ? [...options.tables] : null, excludeTables: [...(options.excludeTables ?? [])] },
+      tables: entries,
+      counts: Object.fromEntries(entries.map((entry) => [entry.name, entry.rows])),
+      durationMs: 0,
+      tool: { name: TOOL_NAME, version: toolVersion() },
+      compression: options.gzip ? "gzip" : null,
+      encryption: setKey?.info ?? null,
+    };
+
+    // Table files first, the summary last: its presence marks the set complete.
+    options.signal?.throwIfAborted();
+    for (const file of pending) await file.commit();
+    summary.durationMs = Math.round(performance.now() - started);
+    const summaryFile = new PendingFile(options.outDir, summaryFileName(timestamp));
+    pending.push(summaryFile);
+    await writeAll(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+    await summaryFile.commit();
+    await syncDirectory(options.outDir);
+    return { summaryPath: summaryFile.finalPath, summary };
+  } catch (error) {
+    snapshot?.destroy();
+    await Promise.all(pending.map((file) => file.discard()));
+    const failure = backupFailure(error, options);
+    await sendAlert({
+      severity: "error",
+      title: `Database backup (${options.kind}) of ${describeTarget(options.target)} failed`,
+      details: [failure.message, `No backup set was written to ${options.outDir} (partial files removed).`],
+    });
+    throw failure;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function writeAll(file: PendingFile, text: string): Promise<void> {
+  try {
+    await pipeline(Readable.from([Buffer.from(text)]), file.writable());
+  } catch (error) {
+    throw describeFileError(error, "write", file.tempPath);
+  }
+}
+
+async function writeTableFile(
+  snapshot: Snapshot,
+  table: TableInfo,
+  file: PendingFile,
+  fileName: string,
+  setKey: SetKey | null,
+  options: BackupOptions,
+): Promise<BackupTableEntry> {
+  const totalRows = Math.max(0, table.estimatedRows);
+  // Generated columns are computed again on restore (and cannot be inserted or copied).
+  const columns = table.columns.filter((column) => !column.generated).map((column) => ({ name: column.name, type: column.type }));
+  let lastReport = 0;
+  options.onProgress?.({ table: table.name, rows: 0, totalRows });
+  const rows = new CopyTextToJsonArray(table.name, columns, (done) => {
+    const now = performance.now();
+    if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
+      lastReport = now;
+      options.onProgress({ table: table.name, rows: done, totalRows });
+    }
+  });
+  const plaintext = new Digest();
+  const stored = new Digest();
+  const copy = snapshot.copyTable(table, columns.map((column) => column.name));
+  const layers: (Readable | Transform)[] = [copy, rows];
+  if (options.gzip) layers.push(gzipLayer());
+  if (setKey) layers.push(plaintext, createEncryptStream(setKey, fileName));
+  layers.push(stored);
+  try {
+    await pipeline([...layers, file.writable()], { signal: options.signal });
+  } catch (error) {
+    throw tableFailure(error, table.name, file);
+  }
+  if (copy.rowCount !== rows.rows) {
+    throw new OperationError(`table ${table.name}: PostgreSQL sent ${copy.rowCount} rows but ${rows.rows} were written`);
+  }
+  options.onProgress?.({ table: table.name, rows: rows.rows, totalRows });
+  const entry: BackupTableEntry = {
+    name: table.name,
+    schema: table.schema,
+    model: table.model,
+    file: fileName,
+    rows: rows.rows,
+    bytes: stored.bytes,
+    sha256: stored.sha256(),
+    columns,
+  };
+  if (setKey) {
+    entry.plaintextBytes = plaintext.bytes;
+    entry.plaintextSha256 = plaintext.sha256();
+  }
+  return entry;
+}
+
+function tableFailure(error: unknown, table: string, file: PendingFile): Error {
+  if (error instanceof OperationError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if ((error as Error).name === "AbortError") return error as Error;
+  if (code && /^E[A-Z]+$/.test(code) && (error as NodeJS.ErrnoException).syscall !== "read") {
+    return describeFileError(error, "write", file.tempPath);
+  }
+  return new OperationError(`reading table ${table} failed: ${describeDatabaseError(error)}`);
+}
+
+function backupFailure(error: unknown, options: BackupOptions): Error {
+  if (error instanceof UsageError || error instanceof ConfigError) return error;
+  if (options.signal?.aborted) return new OperationError("the backup was interrupted; no backup set was written");
+  const reason = error instanceof OperationError ? error.message : describeDatabaseError(error);
+  return new OperationError(`backup failed: ${reason}`);
+}

@@ -1,0 +1,16 @@
+// The backup library's public API: what the backup, restore, migration and
+// operations commands build on.
+export { createBackup, type BackupOptions, type BackupProgress } from "./create-backup.ts";
+export { readTableRows } from "./read-rows.ts";
+export {
+  defaultBackupDir,
+  listBackupSets,
+  readSummary,
+  resolveSummaryPath,
+  type BackupKind,
+  type BackupSummary,
+  type BackupTableEntry,
+} from "./summary.ts";
+export { ENCRYPTION_KEY_VARIABLE, type EncryptionInfo } from "./encryption.ts";
+export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
+export { populateRowsSql, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";

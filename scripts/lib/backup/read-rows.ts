@@ -1,0 +1,147 @@
+// Reading a table file back: file → checksum → [AES-256-GCM] → [gunzip] →
+// JSON-array lines. Shared by verify and by readTableRows (used by restore).
+import { createReadStream } from "node:fs";
+import path from "node:path";
+import { pipeline, type Readable, type Transform } from "node:stream";
+import { ConfigError, OperationError } from "../errors.ts";
+import { ENCRYPTION_KEY_VARIABLE, WrongKeyError, createDecryptStream, existingSetKey, type SetKey } from "./encryption.ts";
+import { Digest, gunzipLayer } from "./files.ts";
+import { jsonArrayRows } from "./json-array.ts";
+import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
+
+export interface TableContent {
+  /** The table file's JSON text, decrypted and decompressed. */
+  content: Readable;
+  /** Bytes and SHA-256 of the file as stored; read them once `content` has ended. */
+  stored: Digest;
+  /** Bytes and SHA-256 before encryption (encrypted sets only). */
+  plaintext: Digest | null;
+}
+
+/** An error from any stage of reading a table file, as one line starting "<file>: ". */
+export function describeReadError(error: unknown, fileName: string): OperationError {
+  if (error instanceof OperationError) {
+    return error.message.startsWith(`${fileName}: `) ? error : new OperationError(`${fileName}: ${error.message}`);
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new OperationError(`${fileName}: the file is missing`);
+  if (code === "Z_DATA_ERROR" || code === "Z_BUF_ERROR") {
+    return new OperationError(`${fileName}: not valid gzip data (${(error as Error).message}); the file is damaged or truncated`);
+  }
+  return new OperationError(`${fileName}: ${(error as Error).message}`);
+}
+
+/** `decompress: false` stops after decryption: enough to check checksums and the GCM tag. */
+export function openTableContent(
+  summaryPath: string,
+  summary: BackupSummary,
+  entry: BackupTableEntry,
+  setKey: SetKey | null,
+  options: { decompress?: boolean } = {},
+): TableContent {
+  const stored = new Digest();
+  const plaintext = setKey ? new Digest() : null;
+  const stages: (Readable | Transform)[] = [createReadStream(tableFilePath(summaryPath, entry)), stored];
+  if (setKey && plaintext) stages.push(createDecryptStream(setKey, entry.file), plaintext);
+  if (summary.compression === "gzip" && options.decompress !== false) stages.push(gunzipLayer());
+  // pipeline() destroys every stage with the first error, so `content`'s consumer sees it.
+  // It returns the last stage; its array overload types that as a writable only, but every stage here is readable.
+  const content = pipeline(stages, () => {}) as unknown as Readable;
+  return { content, stored, plaintext };
+}
+
+/** The set's key, or a clear error naming `fileName` when it is missing or wrong. */
+export async function keyForSet(
+  summaryPath: string,
+  summary: BackupSummary,
+  encryptionKey: string | undefined,
+  fileName: string,
+): Promise<SetKey | null> {
+  if (!summary.encryption) return null;
+  if (encryptionKey === undefined) {
+    throw new ConfigError(`${fileName} is encrypted: set ${ENCRYPTION_KEY_VARIABLE} to the key the backup was made with.`);
+  }
+  try {
+    return await existingSetKey(encryptionKey, summary.encryption, path.basename(summaryPath));
+  } catch (error) {
+    if (error instanceof WrongKeyError) {
+      throw new OperationError(
+        `${fileName}: cannot decrypt — ${ENCRYPTION_KEY_VARIABLE} is not the key this backup set was encrypted with; set the key that was in use when it was made.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Compares what was read with the summary; the first difference as a sentence, or null. */
+export function checksumProblem(entry: BackupTableEntry, stored: Digest, plaintext: Digest | null): string | null {
+  if (stored.bytes !== entry.bytes) {
+    return `size ${stored.bytes} bytes, the summary says ${entry.bytes} (the file was truncated or altered)`;
+  }
+  if (stored.sha256() !== entry.sha256) return "SHA-256 differs from the summary (the file was altered or corrupted)";
+  if (plaintext && (plaintext.bytes !== entry.plaintextBytes || plaintext.sha256() !== entry.plaintextSha256)) {
+    return "decrypted content differs from the summary's plaintext checksum (the file was altered)";
+  }
+  return null;
+}
+
+/**
+ * Reads the whole file once without using its content: size and SHA-256 as
+ * stored and, when encrypted, the GCM tag and the plaintext checksum.
+ * Returns the first problem as a sentence (without the file name), or null.
+ */
+export async function authenticate(
+  summaryPath: string,
+  summary: BackupSummary,
+  entry: BackupTableEntry,
+  setKey: SetKey | null,
+): Promise<string | null> {
+  const { content, stored, plaintext } = openTableContent(summaryPath, summary, entry, setKey, { decompress: false });
+  try {
+    for await (const chunk of content) void chunk;
+  } catch (error) {
+    const message = describeReadError(error, entry.file).message;
+    return message.slice(entry.file.length + 2);
+  }
+  return checksumProblem(entry, stored, plaintext);
+}
+
+/**
+ * Each row's JSON text, exactly as stored, streamed.
+ *
+ * Guarantee: no row is handed out before the whole file has been checked
+ * against the summary — a first pass recomputes its size and SHA-256 and, when
+ * encrypted, decrypts it and checks the GCM tag and the plaintext checksum.
+ * The second pass, which yields rows, checks all of that again and the row
+ * count at its end, and throws (naming the file) if anything changed in
+ * between. A consumer that finished iterating without an error received
+ * exactly the rows the backup wrote.
+ */
+export async function* readTableRows(
+  summaryPath: string,
+  entry: BackupTableEntry,
+  options: { encryptionKey?: string } = {},
+): AsyncGenerator<string> {
+  const summary = await readSummary(summaryPath);
+  const setKey = await keyForSet(summaryPath, summary, options.encryptionKey, entry.file);
+
+  const problem = await authenticate(summaryPath, summary, entry, setKey);
+  if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
+
+  const read = openTableContent(summaryPath, summary, entry, setKey);
+  let rows = 0;
+  try {
+    for await (const row of jsonArrayRows(read.content, entry.file)) {
+      rows++;
+      yield row;
+    }
+  } catch (error) {
+    throw describeReadError(error, entry.file);
+  } finally {
+    // Also runs when the consumer stops early: the file is closed either way.
+    read.content.destroy();
+  }
+  const changed = checksumProblem(entry, read.stored, read.plaintext);
+  if (changed) throw new OperationError(`${entry.file}: changed while it was being read: ${changed}`);
+  if (rows !== entry.rows) throw new OperationError(`${entry.file}: holds ${rows} rows, the summary says ${entry.rows}`);
+}

@@ -1,0 +1,152 @@
+// The backup summary: what a set holds and the checksums that prove it. It is
+// written last, so its presence marks a complete set; sets are found by it.
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { PROJECT_ROOT } from "../config.ts";
+import { OperationError, UsageError } from "../errors.ts";
+import type { EncryptionInfo } from "./encryption.ts";
+import { timestampOfSummaryFile } from "./naming.ts";
+
+export type BackupKind = "manual" | "scheduled" | "pre-migration";
+export const BACKUP_KINDS: readonly BackupKind[] = ["manual", "scheduled", "pre-migration"];
+
+export const TOOL_NAME = "prisma-data-guard";
+
+export interface BackupTableEntry {
+  /** Table name as the catalog spells it ("User", "_prisma_migrations"). */
+  name: string;
+  schema: string;
+  /** The Prisma model mapped to the table, if any. */
+  model: string | null;
+  /** File name, relative to the summary's directory. */
+  file: string;
+  rows: number;
+  /** Size and SHA-256 (hex) of the file as stored (after gzip and encryption). */
+  bytes: number;
+  sha256: string;
+  columns: { name: string; type: string }[];
+  /** Encrypted sets only: size and SHA-256 of the file before encryption (what decryption gives back). */
+  plaintextBytes?: number;
+  plaintextSha256?: string;
+}
+
+export interface BackupSummary {
+  formatVersion: 1;
+  createdAt: string;
+  timestamp: string;
+  kind: BackupKind;
+  database: { host: string; port: number; name: string; schema: string; serverVersion: string };
+  migrations: { applied: string[]; pending: string[]; failed: string[] };
+  /** How the tables were chosen (--tables / --exclude-tables); empty when every table was taken. */
+  selection: { tables: string[] | null; excludeTables: string[] };
+  tables: BackupTableEntry[];
+  counts: Record<string, number>;
+  durationMs: number;
+  tool: { name: string; version: string };
+  compression: "gzip" | null;
+  encryption: null | EncryptionInfo;
+}
+
+/** BACKUP_DIR, or <project>/backups. */
+export function defaultBackupDir(env: NodeJS.ProcessEnv = process.env): string {
+  const configured = env.BACKUP_DIR?.trim();
+  return configured ? path.resolve(configured) : path.join(PROJECT_ROOT, "backups");
+}
+
+/** Absolute path of a table file; refuses names that would leave the set's directory. */
+export function tableFilePath(summaryPath: string, entry: BackupTableEntry): string {
+  if (path.basename(entry.file) !== entry.file || entry.file.startsWith(".")) {
+    throw new OperationError(`${path.basename(summaryPath)} names an invalid table file "${entry.file}"; the summary was altered.`);
+  }
+  return path.join(path.dirname(summaryPath), entry.file);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Why `value` is not a summary this tool wrote, or null when it is one. */
+function summaryShapeProblem(value: unknown): string | null {
+  if (!isRecord(value)) return "not a JSON object";
+  if (!isRecord(value.tool) || value.tool.name !== TOOL_NAME) return `not written by ${TOOL_NAME}`;
+  if (value.formatVersion !== 1) return `unsupported formatVersion ${JSON.stringify(value.formatVersion)} (this tool reads 1)`;
+  if (typeof value.timestamp !== "string" || typeof value.createdAt !== "string") return "no timestamp";
+  if (!BACKUP_KINDS.includes(value.kind as BackupKind)) return `unknown kind ${JSON.stringify(value.kind)}`;
+  if (!Array.isArray(value.tables)) return "no table list";
+  for (const entry of value.tables) {
+    if (
+      !isRecord(entry) || typeof entry.name !== "string" || typeof entry.file !== "string" ||
+      typeof entry.rows !== "number" || typeof entry.bytes !== "number" || typeof entry.sha256 !== "string" ||
+      !Array.isArray(entry.columns)
+    ) {
+      return "a table entry lacks name, file, rows, bytes, sha256 or columns";
+    }
+  }
+  return null;
+}
+
+export async function readSummary(summaryPath: string): Promise<BackupSummary> {
+  let text: string;
+  try {
+    text = await readFile(summaryPath, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new UsageError(`no backup summary at ${summaryPath}; pass a backup-summary-<timestamp>.json file or "latest"`);
+    throw new OperationError(`cannot read ${summaryPath}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new OperationError(`${summaryPath} is not valid JSON (${(error as Error).message}); the summary is damaged.`);
+  }
+  const problem = summaryShapeProblem(value);
+  if (problem) throw new OperationError(`${summaryPath} is not a backup summary this tool can read: ${problem}.`);
+  return value as BackupSummary;
+}
+
+/** Every complete backup set in `backupDir`, newest first. Files this tool did not write are ignored. */
+export async function listBackupSets(backupDir: string): Promise<{ summaryPath: string; summary: BackupSummary }[]> {
+  let names: string[];
+  try {
+    names = await readdir(backupDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new OperationError(`cannot list backup directory ${backupDir}: ${(error as Error).message}`);
+  }
+  const sets: { summaryPath: string; summary: BackupSummary }[] = [];
+  for (const name of names) {
+    if (!timestampOfSummaryFile(name)) continue;
+    const summaryPath = path.join(backupDir, name);
+    try {
+      sets.push({ summaryPath, summary: await readSummary(summaryPath) });
+    } catch {
+      // A file named like a summary that this tool cannot read is not one of its sets.
+    }
+  }
+  return sets.sort((a, b) => b.summary.timestamp.localeCompare(a.summary.timestamp));
+}
+
+/** A summary file path as given, or the newest set's summary for "latest". */
+export async function resolveSummaryPath(fromArg: string, backupDir: string): Promise<string> {
+  if (fromArg === "latest") {
+    const [newest] = await listBackupSets(backupDir);
+    if (!newest) {
+      throw new OperationError(
+        `no backup set in ${backupDir} (no backup-summary-<timestamp>.json); run \`pnpm run db:backup\` first or pass --dir`,
+      );
+    }
+    return newest.summaryPath;
+  }
+  const summaryPath = path.resolve(fromArg);
+  let info;
+  try {
+    info = await stat(summaryPath);
+  } catch {
+    throw new UsageError(`no such backup summary: ${fromArg}; pass a backup-summary-<timestamp>.json file or "latest"`);
+  }
+  if (!info.isFile() || !timestampOfSummaryFile(path.basename(summaryPath))) {
+    throw new UsageError(`${fromArg} is not a backup summary; pass a backup-summary-<timestamp>.json file or "latest"`);
+  }
+  return summaryPath;
+}

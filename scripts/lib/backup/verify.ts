@@ -1,0 +1,199 @@
+// verifyBackupSet: re-reads every file of a set in one pass each — size and
+// SHA-256 as stored, decryption and its tag, the plaintext checksum, gzip, the
+// JSON-array structure, every row parsed, its keys and the row count — and,
+// with againstDb, compares the counts with the live database (drift).
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+import { describeTarget, type DatabaseTarget } from "../config.ts";
+import { describeDatabaseError, poolConfigFromUrl, qualifiedName } from "../db.ts";
+import { OperationError } from "../errors.ts";
+import { discoverTables, schemaFromUrl } from "../tables.ts";
+import type { SetKey } from "./encryption.ts";
+import { jsonArrayRows } from "./json-array.ts";
+import { ROW_ANNOTATION_KEY } from "./row-encoding.ts";
+import { authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
+import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
+
+export interface VerifyProblem {
+  /** The file the problem is in (a table file or the summary). */
+  file: string;
+  problem: string;
+}
+
+export interface VerifiedTable {
+  name: string;
+  file: string;
+  expectedRows: number;
+  /** Rows found in the file (null when it could not be read). */
+  rows: number | null;
+  bytes: number | null;
+  ok: boolean;
+}
+
+export interface TableDrift {
+  table: string;
+  backupRows: number;
+  liveRows: number;
+  change: number;
+}
+
+export interface DriftReport {
+  database: string;
+  tables: TableDrift[];
+  /** Tables in the database that the backup does not hold. */
+  onlyInDatabase: string[];
+  /** Tables in the backup that the database no longer has. */
+  onlyInBackup: string[];
+}
+
+export interface VerifyReport {
+  summaryPath: string;
+  timestamp: string;
+  kind: BackupSummary["kind"];
+  ok: boolean;
+  problems: VerifyProblem[];
+  tables: VerifiedTable[];
+  drift?: DriftReport;
+}
+
+export interface VerifyOptions {
+  encryptionKey?: string;
+  againstDb?: DatabaseTarget;
+}
+
+export async function verifyBackupSet(summaryPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const summary = await readSummary(summaryPath);
+  const summaryName = path.basename(summaryPath);
+  const problems: VerifyProblem[] = [];
+
+  let setKey: SetKey | null = null;
+  let keyProblem: string | null = null;
+  try {
+    setKey = await keyForSet(summaryPath, summary, options.encryptionKey, summaryName);
+  } catch (error) {
+    // A missing key is a configuration error (thrown); a wrong key is a finding about every file.
+    if (!(error instanceof OperationError)) throw error;
+    keyProblem = error.message.replace(`${summaryName}: `, "");
+  }
+
+  const seenFiles = new Set<string>();
+  const tables: VerifiedTable[] = [];
+  for (const entry of summary.tables) {
+    if (seenFiles.has(entry.file)) problems.push({ file: summaryName, problem: `names ${entry.file} twice` });
+    seenFiles.add(entry.file);
+    if (summary.counts[entry.name] !== entry.rows) {
+      problems.push({ file: summaryName, problem: `counts.${entry.name} (${summary.counts[entry.name]}) differs from its table entry (${entry.rows})` });
+    }
+    const found = await verifyTableFile(summaryPath, summary, entry, setKey, keyProblem);
+    problems.push(...found.problems.map((problem) => ({ file: entry.file, problem })));
+    tables.push({
+      name: entry.name,
+      file: entry.file,
+      expectedRows: entry.rows,
+      rows: found.rows,
+      bytes: found.bytes,
+      ok: found.problems.length === 0,
+    });
+  }
+
+  const report: VerifyReport = { summaryPath, timestamp: summary.timestamp, kind: summary.kind, ok: problems.length === 0, problems, tables };
+  if (options.againstDb) report.drift = await driftAgainst(options.againstDb, summary);
+  return report;
+}
+
+async function verifyTableFile(
+  summaryPath: string,
+  summary: BackupSummary,
+  entry: BackupTableEntry,
+  setKey: SetKey | null,
+  keyProblem: string | null,
+): Promise<{ rows: number | null; bytes: number | null; problems: string[] }> {
+  let bytes: number;
+  try {
+    bytes = (await stat(tableFilePath(summaryPath, entry))).size;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    return { rows: null, bytes: null, problems: [missing ? "the file is missing" : (error as Error).message] };
+  }
+  if (keyProblem) return { rows: null, bytes, problems: [keyProblem] };
+  // Decrypted bytes mean nothing until the GCM tag has been checked: authenticate before parsing.
+  if (setKey) {
+    const problem = await authenticate(summaryPath, summary, entry, setKey);
+    if (problem) return { rows: null, bytes, problems: [problem] };
+  }
+
+  const problems: string[] = [];
+  if (bytes !== entry.bytes) problems.push(`size ${bytes} bytes, the summary says ${entry.bytes} (the file was truncated or altered)`);
+  const { content, stored, plaintext } = openTableContent(summaryPath, summary, entry, setKey);
+  const columns = entry.columns.map((column) => column.name).join("\u0000");
+  let rows = 0;
+  let rowProblem: string | null = null;
+  let readProblem: string | null = null;
+  try {
+    for await (const row of jsonArrayRows(content, entry.file)) {
+      rows++;
+      if (rowProblem) continue;
+      rowProblem = rowShapeProblem(row, columns);
+      if (rowProblem) rowProblem = `row ${rows}: ${rowProblem}`;
+    }
+  } catch (error) {
+    content.destroy();
+    readProblem = describeReadError(error, entry.file).message.slice(entry.file.length + 2);
+  }
+  if (readProblem) {
+    problems.push(readProblem);
+  } else {
+    // Checksums mean something only for a complete read of a file of the right size.
+    const checksum = bytes === entry.bytes ? checksumProblem(entry, stored, plaintext) : null;
+    if (checksum) problems.push(checksum);
+    if (rows !== entry.rows) problems.push(`holds ${rows} rows, the summary says ${entry.rows}`);
+  }
+  if (rowProblem) problems.push(rowProblem);
+  return { rows, bytes, problems };
+}
+
+function rowShapeProblem(row: string, columns: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(row);
+  } catch (error) {
+    return `not valid JSON (${(error as Error).message})`;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
+  const keys = Object.keys(value).filter((key) => key !== ROW_ANNOTATION_KEY);
+  if (keys.join("\u0000") !== columns) return `its columns (${keys.join(", ")}) differ from the summary's`;
+  return null;
+}
+
+/** Row counts now vs in the backup, read in one snapshot of the live database. */
+async function driftAgainst(target: DatabaseTarget, summary: BackupSummary): Promise<DriftReport> {
+  const client = new pg.Client({ ...poolConfigFromUrl(target.url), connectionTimeoutMillis: 15_000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const schema = schemaFromUrl(target.url);
+    const live = await discoverTables(client, schema);
+    const liveNames = new Set(live.map((table) => table.name));
+    const backupNames = new Set(summary.tables.map((entry) => entry.name));
+    const tables: TableDrift[] = [];
+    for (const entry of summary.tables) {
+      if (!liveNames.has(entry.name)) continue;
+      const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualifiedName(schema, entry.name)}`);
+      const liveRows = Number(result.rows[0]!.n);
+      tables.push({ table: entry.name, backupRows: entry.rows, liveRows, change: liveRows - entry.rows });
+    }
+    await client.query("COMMIT");
+    return {
+      database: describeTarget(target),
+      tables,
+      onlyInDatabase: [...liveNames].filter((name) => !backupNames.has(name)).sort(),
+      onlyInBackup: [...backupNames].filter((name) => !liveNames.has(name)).sort(),
+    };
+  } catch (error) {
+    throw new OperationError(`comparing with the live database ${describeTarget(target)} failed: ${describeDatabaseError(error)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

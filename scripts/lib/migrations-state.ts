@@ -1,0 +1,68 @@
+// Which migrations of prisma/migrations the database has applied, which are
+// pending and which failed, read the way Prisma records them in
+// _prisma_migrations. Used by backups (the summary lists them) and by the
+// migration tooling.
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import type pg from "pg";
+import { PROJECT_ROOT } from "./config.ts";
+import { qualifiedName } from "./db.ts";
+
+export const DEFAULT_MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma", "migrations");
+
+export interface MigrationState {
+  /** Finished and not rolled back, in name (= chronological) order. */
+  applied: string[];
+  /** In the migrations directory with no finished record: still to run (includes failed ones). */
+  pending: string[];
+  /** Started but neither finished nor rolled back: `prisma migrate resolve` is needed first. */
+  failed: string[];
+  /** Finished in the database but absent from the migrations directory. */
+  unknown: string[];
+}
+
+/** Migration directory names (those holding a migration.sql), sorted. */
+export async function localMigrations(migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(migrationsDir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const files = await readdir(path.join(migrationsDir, entry.name));
+    if (files.includes("migration.sql")) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+export async function readMigrationState(
+  db: pg.Pool | pg.PoolClient | pg.Client,
+  migrationsDir = DEFAULT_MIGRATIONS_DIR,
+  schema = "public",
+): Promise<MigrationState> {
+  const local = await localMigrations(migrationsDir);
+  const table = qualifiedName(schema, "_prisma_migrations");
+  const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]);
+  const records = exists.rows[0]?.found
+    ? (
+        await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean }>(
+          `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back
+             FROM ${table}`,
+        )
+      ).rows
+    : [];
+
+  const applied = new Set(records.filter((r) => r.finished && !r.rolled_back).map((r) => r.migration_name));
+  const failed = new Set(records.filter((r) => !r.finished && !r.rolled_back).map((r) => r.migration_name));
+  const localSet = new Set(local);
+  return {
+    applied: [...applied].sort(),
+    pending: local.filter((name) => !applied.has(name)),
+    failed: [...failed].sort(),
+    unknown: [...applied].filter((name) => !localSet.has(name)).sort(),
+  };
+}

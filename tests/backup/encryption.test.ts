@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { gunzipSync } from "node:zlib";
+import { createBackup, readTableRows, verifyBackupSet, type BackupSummary } from "../../scripts/lib/backup/index.ts";
+import { seedDatabase } from "../../scripts/lib/seed.ts";
+import { runScript } from "../helpers/cli.ts";
+import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import {
+  collect, copySet, differingRows, editSummary, entryOf, fileOf, flipByte, listAll, removeDir, restoreCopy, sha256, tempDir,
+} from "./support.ts";
+
+const KEY = "correct horse battery staple";
+
+describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
+  let db: TestDatabase;
+  let outDir: string;
+  let set: { summaryPath: string; summary: BackupSummary };
+  const scratch: string[] = [];
+
+  async function damaged(): Promise<string> {
+    const summaryPath = await copySet(set.summaryPath, "enc-damaged");
+    scratch.push(path.dirname(summaryPath));
+    return summaryPath;
+  }
+
+  before(async () => {
+    db = await createTestDatabase();
+    await seedDatabase(db.pool, { users: 120 });
+    outDir = await tempDir("enc");
+    const cli = await runScript("db-backup", ["--out", outDir, "--gzip", "--json"], { DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: KEY });
+    assert.equal(cli.code, 0, cli.stderr);
+    const printed = JSON.parse(cli.stdout) as BackupSummary & { summaryPath: string };
+    set = { summaryPath: printed.summaryPath, summary: printed };
+  });
+  after(async () => {
+    await db.drop();
+    await removeDir(outDir);
+    for (const dir of scratch) await removeDir(dir);
+  });
+
+  it("encrypts every table file (.enc) and records the algorithm, KDF and both checksums", async () => {
+    const { summary } = set;
+    assert.equal(summary.encryption?.algorithm, "aes-256-gcm");
+    assert.equal(summary.encryption?.kdf, "scrypt");
+    assert.equal(summary.compression, "gzip");
+    for (const entry of summary.tables) {
+      assert.match(entry.file, /\.json\.gz\.enc$/);
+      const stored = await readFile(fileOf(set.summaryPath, entry));
+      assert.equal(sha256(stored), entry.sha256);
+      assert.equal(stored.length, entry.bytes);
+      assert.match(entry.plaintextSha256 ?? "", /^[0-9a-f]{64}$/);
+      assert.notEqual(entry.plaintextSha256, entry.sha256);
+      assert.equal(stored.subarray(0, 8).toString(), "PDGENC01");
+    }
+  });
+
+  it("leaves no personal data readable in the files", async () => {
+    const users = entryOf(set.summary, "User");
+    const stored = await readFile(fileOf(set.summaryPath, users));
+    assert.ok(!stored.includes("@example.com"));
+    assert.throws(() => gunzipSync(stored));
+  });
+
+  it("uses a fresh IV per file: the same content encrypts differently", async () => {
+    const again = await createBackup({ target: db.target, outDir: await tempDir("enc-again"), kind: "manual", tables: ["Achievement"], gzip: true, encryptionKey: KEY });
+    scratch.push(path.dirname(again.summaryPath));
+    const a = entryOf(set.summary, "Achievement");
+    const b = entryOf(again.summary, "Achievement");
+    const ivOf = async (summaryPath: string, entry: typeof a) => (await readFile(fileOf(summaryPath, entry))).subarray(24, 36).toString("hex");
+    assert.notEqual(await ivOf(set.summaryPath, a), await ivOf(again.summaryPath, b));
+    assert.notEqual(a.sha256, b.sha256);
+  });
+
+  it("verifies and reads back transparently with the key", async () => {
+    const report = await verifyBackupSet(set.summaryPath, { encryptionKey: KEY });
+    assert.deepEqual(report.problems, []);
+    const rows = await collect(readTableRows(set.summaryPath, entryOf(set.summary, "User"), { encryptionKey: KEY }));
+    assert.equal(rows.length, 120);
+    await restoreCopy(db.pool, set.summaryPath, entryOf(set.summary, "User"), "users_restored", { encryptionKey: KEY });
+    assert.equal(await differingRows(db.pool, "User", "users_restored"), 0);
+    const cli = await runScript("db-verify-backup", [set.summaryPath], { BACKUP_ENCRYPTION_KEY: KEY });
+    assert.equal(cli.code, 0, cli.stderr);
+  });
+
+  it("fails clearly, naming each file, on a wrong key", async () => {
+    const report = await verifyBackupSet(set.summaryPath, { encryptionKey: "wrong key" });
+    assert.equal(report.ok, false);
+    assert.equal(report.problems.length, set.summary.tables.length);
+    for (const problem of report.problems) {
+      assert.match(problem.problem, /BACKUP_ENCRYPTION_KEY is not the key this backup set was encrypted with/);
+    }
+    assert.deepEqual(report.problems.map((p) => p.file).sort(), set.summary.tables.map((t) => t.file).sort());
+
+    const users = entryOf(set.summary, "User");
+    await assert.rejects(
+      collect(readTableRows(set.summaryPath, users, { encryptionKey: "wrong key" })),
+      (error: Error) => error.message.startsWith(`${users.file}: cannot decrypt — BACKUP_ENCRYPTION_KEY is not the key`),
+    );
+    const cli = await runScript("db-verify-backup", [set.summaryPath], { BACKUP_ENCRYPTION_KEY: "wrong key" });
+    assert.equal(cli.code, 1);
+    assert.match(cli.stdout, new RegExp(`problem: ${users.file.replaceAll(".", "\\.")}: cannot decrypt`));
+  });
+
+  it("exits 2 asking for the key when it is not set", async () => {
+    const cli = await runScript("db-verify-backup", [set.summaryPath], { BACKUP_ENCRYPTION_KEY: "" });
+    assert.equal(cli.code, 2);
+    assert.match(cli.stderr, /^error: .* is encrypted: set BACKUP_ENCRYPTION_KEY to the key the backup was made with\.$/m);
+    await assert.rejects(collect(readTableRows(set.summaryPath, entryOf(set.summary, "Like"))), /is encrypted: set BACKUP_ENCRYPTION_KEY/);
+  });
+
+  it("catches a tampered byte even when the attacker also rewrote the summary's ciphertext checksum", async () => {
+    const summaryPath = await damaged();
+    const users = entryOf(set.summary, "User");
+    const file = fileOf(summaryPath, users);
+    await flipByte(file, 100);
+    const bytes = await readFile(file);
+    await editSummary(summaryPath, (summary) => {
+      summary.tables.find((t) => t.name === "User")!.sha256 = sha256(bytes);
+    });
+    const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
+    assert.deepEqual(report.problems.map((p) => p.file), [users.file]);
+    assert.match(report.problems[0]!.problem, /failed authentication \(AES-256-GCM tag mismatch\)/);
+
+    let handedOut = 0;
+    await assert.rejects(
+      (async () => {
+        for await (const row of readTableRows(summaryPath, users, { encryptionKey: KEY })) if (row) handedOut++;
+      })(),
+      (error: Error) => error.message.startsWith(`${users.file}: failed authentication`),
+    );
+    assert.equal(handedOut, 0, "no row of a file whose tag fails is handed out");
+  });
+
+  it("catches a tampered byte in the tag and a file swapped for another table's", async () => {
+    const summaryPath = await damaged();
+    const likes = entryOf(set.summary, "Like");
+    await flipByte(fileOf(summaryPath, likes), -1);
+    const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
+    assert.equal(report.problems[0]!.file, likes.file);
+
+    // Swap: put the Follow file where the Comment file was and fix the summary's checksums.
+    const swapped = await damaged();
+    const follow = entryOf(set.summary, "Follow");
+    const comment = entryOf(set.summary, "Comment");
+    await rename(fileOf(swapped, follow), fileOf(swapped, comment));
+    await editSummary(swapped, (summary) => {
+      const entry = summary.tables.find((t) => t.name === "Comment")!;
+      Object.assign(entry, { bytes: follow.bytes, sha256: follow.sha256, plaintextBytes: follow.plaintextBytes, plaintextSha256: follow.plaintextSha256 });
+    });
+    const swapReport = await verifyBackupSet(swapped, { encryptionKey: KEY });
+    const commentProblems = swapReport.problems.filter((p) => p.file === comment.file);
+    assert.equal(commentProblems.length, 1);
+    assert.match(commentProblems[0]!.problem, /failed authentication/);
+  });
+
+  it("rejects an encrypted file replaced by a plaintext one", async () => {
+    const summaryPath = await damaged();
+    const achievements = entryOf(set.summary, "Achievement");
+    const plaintext = Buffer.from("[\n]\n");
+    await writeFile(fileOf(summaryPath, achievements), plaintext);
+    await editSummary(summaryPath, (summary) => {
+      Object.assign(summary.tables.find((t) => t.name === "Achievement")!, { bytes: plaintext.length, sha256: sha256(plaintext) });
+    });
+    const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
+    assert.match(report.problems[0]!.problem, /shorter than an encrypted file's header and tag|not an encrypted backup file/);
+  });
+
+  it("an empty BACKUP_ENCRYPTION_KEY (an unset CI secret) means unencrypted, with a warning", async () => {
+    const dir = await tempDir("enc-empty");
+    scratch.push(dir);
+    const cli = await runScript("db-backup", ["--out", dir, "--tables", "Achievement"], { DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: "" });
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stderr, /warning: BACKUP_ENCRYPTION_KEY is not set: the backup files are not encrypted/);
+    assert.ok((await listAll(dir)).some((name) => /^achievements-backup-.*\.json$/.test(name)));
+  });
+});

@@ -1,0 +1,93 @@
+// Helpers for the backup tests: a throwaway backup directory, copies of a set
+// to damage, and summary edits.
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import type pg from "pg";
+import { populateRowsSql, readTableRows, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
+import { quoteIdent } from "../../scripts/lib/db.ts";
+
+export async function tempDir(label: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `pdg-${label}-`));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** A copy of the set's directory to damage; returns the copied summary's path. */
+export async function copySet(summaryPath: string, label: string): Promise<string> {
+  const dir = await tempDir(label);
+  await cp(path.dirname(summaryPath), dir, { recursive: true });
+  return path.join(dir, path.basename(summaryPath));
+}
+
+export function entryOf(summary: BackupSummary, table: string): BackupTableEntry {
+  const entry = summary.tables.find((t) => t.name === table);
+  if (!entry) throw new Error(`no table ${table} in the summary`);
+  return entry;
+}
+
+export function fileOf(summaryPath: string, entry: BackupTableEntry): string {
+  return path.join(path.dirname(summaryPath), entry.file);
+}
+
+export async function editSummary(summaryPath: string, edit: (summary: BackupSummary) => void): Promise<void> {
+  const summary = JSON.parse(await readFile(summaryPath, "utf8")) as BackupSummary;
+  edit(summary);
+  await writeFile(summaryPath, JSON.stringify(summary, null, 2));
+}
+
+export async function flipByte(file: string, offset: number): Promise<void> {
+  const bytes = await readFile(file);
+  const at = offset < 0 ? bytes.length + offset : offset;
+  bytes[at] = bytes[at]! ^ 0x01;
+  await writeFile(file, bytes);
+}
+
+export function sha256(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Every file in a directory, hidden (partial) ones included. */
+export async function listAll(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+export async function collect(rows: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const row of rows) out.push(row);
+  return out;
+}
+
+/** Loads a table file's rows into a new table `copy` shaped like the original (json_populate_record). */
+export async function restoreCopy(
+  db: pg.Pool,
+  summaryPath: string,
+  entry: BackupTableEntry,
+  copy: string,
+  options: { encryptionKey?: string } = {},
+): Promise<void> {
+  const rows = await collect(readTableRows(summaryPath, entry, options));
+  await db.query(`CREATE TABLE ${quoteIdent(copy)} (LIKE ${quoteIdent(entry.name)})`);
+  await db.query(
+    `INSERT INTO ${quoteIdent(copy)} (${entry.columns.map((c) => quoteIdent(c.name)).join(", ")})
+     ${populateRowsSql(entry.schema, entry.name, entry.columns)}`,
+    [`[${rows.join(",")}]`],
+  );
+}
+
+/** Rows of `a` missing from `b` plus rows of `b` missing from `a`, compared by their full text. */
+export async function differingRows(db: pg.Pool, a: string, b: string): Promise<number> {
+  const result = await db.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM (SELECT x::text FROM ${quoteIdent(a)} x EXCEPT ALL SELECT y::text FROM ${quoteIdent(b)} y) d1)::int
+          + (SELECT count(*) FROM (SELECT y::text FROM ${quoteIdent(b)} y EXCEPT ALL SELECT x::text FROM ${quoteIdent(a)} x) d2)::int AS n`,
+  );
+  return result.rows[0]!.n;
+}
