@@ -1,6 +1,6 @@
 // What a restore needs to know about the target beyond scripts/lib/tables.ts:
-// the unique keys rows can clash on, which types survive the jsonb fast path,
-// and the sequences behind serial and identity columns.
+// the unique keys rows can clash on and the sequences behind serial and
+// identity columns.
 import type pg from "pg";
 
 type Db = pg.PoolClient | pg.Pool | pg.Client;
@@ -33,32 +33,6 @@ export async function uniqueKeys(db: Db, schema: string): Promise<Map<string, Un
     byTable.set(row.table, [...(byTable.get(row.table) ?? []), { name: row.name, columns: row.columns }]);
   }
   return byTable;
-}
-
-/**
- * Tables whose every column has a type that converts through jsonb without
- * loss. jsonb stores numbers as numeric (a float's -0 becomes 0) and
- * re-formats json values (key order, duplicate keys, spacing), so tables with
- * float, json or composite columns take the (slower) json path instead.
- */
-export async function jsonbSafeTables(db: Db, schema: string): Promise<Set<string>> {
-  const result = await db.query<{ table: string }>(
-    `SELECT c.relname AS table
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
-        AND NOT EXISTS (
-          SELECT 1 FROM pg_attribute a
-            JOIN pg_type t ON t.oid = a.atttypid
-            LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
-            JOIN pg_type base ON base.oid = coalesce(e.oid, t.oid)
-           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-             AND NOT (base.typtype = 'e' OR base.oid = ANY (ARRAY[
-               'bool', 'int2', 'int4', 'int8', 'numeric', 'text', 'varchar', 'bpchar', 'bytea', 'uuid', 'date',
-               'time', 'timetz', 'timestamp', 'timestamptz', 'interval', 'jsonb', 'inet', 'cidr', 'macaddr'
-             ]::regtype[]::oid[])))`,
-    [schema],
-  );
-  return new Set(result.rows.map((row) => row.table));
 }
 
 export interface OwnedSequence {

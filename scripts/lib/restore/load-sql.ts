@@ -1,7 +1,9 @@
 // The statement that loads one batch of a table. PostgreSQL itself turns the
-// backup's JSON rows back into typed values (json[b]_populate_recordset over
-// the target's row type), so every type comes back exactly as it was dumped.
+// backup's JSON rows back into typed values (the backup library's
+// populateRowsSql: json_populate_record over the target's row type, JSON null
+// kept apart from SQL NULL), so every type comes back exactly as it was dumped.
 // $1 is the batch: a JSON array of the backup's row objects.
+import { populateRowsSql } from "../backup/index.ts";
 import { qualifiedName, quoteIdent } from "../db.ts";
 import type { ForeignKey } from "../tables.ts";
 import type { PlannedTable } from "./plan.ts";
@@ -11,10 +13,11 @@ export function needsChecks(planned: PlannedTable): boolean {
   return planned.skipExisting || planned.uniqueChecks.length > 0 || planned.parentChecks.length > 0;
 }
 
+/** The batch's rows, typed, with the planned columns in order. */
 function source(planned: PlannedTable): string {
-  const { schema, name } = planned.table;
-  const fn = planned.payload === "jsonb" ? "jsonb_populate_recordset" : "json_populate_recordset";
-  return `${fn}(NULL::${qualifiedName(schema, name)}, $1::${planned.payload})`;
+  const types = new Map(planned.table.columns.map((column) => [column.name, column.type]));
+  const columns = planned.columns.map((name) => ({ name, type: types.get(name)! }));
+  return populateRowsSql(planned.table.schema, planned.table.name, columns);
 }
 
 function insertInto(planned: PlannedTable): string {
@@ -26,7 +29,7 @@ function insertInto(planned: PlannedTable): string {
 
 /** Plain load: every row of the batch is inserted (empty and replace modes with no outside parents). */
 export function plainInsertSql(planned: PlannedTable): string {
-  return `${insertInto(planned)} SELECT ${planned.columns.map(quoteIdent).join(", ")} FROM ${source(planned)}`;
+  return `${insertInto(planned)} ${source(planned)}`;
 }
 
 function matches(left: string, right: string, columns: string[], referenced = columns): string {
@@ -52,7 +55,9 @@ function literal(text: string): string {
 export function checkedInsertSql(planned: PlannedTable): string {
   const { schema, name, primaryKey } = planned.table;
   const target = qualifiedName(schema, name);
-  const present = planned.skipExisting && primaryKey.length > 0
+  // A primary key the backup does not carry (schema mismatch) cannot be looked up.
+  const hasKey = primaryKey.length > 0 && primaryKey.every((column) => planned.columns.includes(column));
+  const present = planned.skipExisting && hasKey
     ? `EXISTS (SELECT 1 FROM ${target} t WHERE ${matches("t", "i", primaryKey)})`
     : "false";
   const problems = [
@@ -62,9 +67,9 @@ export function checkedInsertSql(planned: PlannedTable): string {
     ...planned.parentChecks.map((fk) => parentMissing(fk, schema)),
   ];
   const problemArray = problems.length > 0 ? `array_remove(ARRAY[${problems.join(",\n            ")}]::text[], NULL)` : `'{}'::text[]`;
-  const keyColumns = (primaryKey.length > 0 ? primaryKey : planned.columns).map((column) => `c.${quoteIdent(column)}`);
+  const keyColumns = (hasKey ? primaryKey : planned.columns).map((column) => `c.${quoteIdent(column)}`);
   const columns = planned.columns.map((column) => `c.${quoteIdent(column)}`).join(", ");
-  return `WITH incoming AS MATERIALIZED (SELECT * FROM ${source(planned)}),
+  return `WITH incoming (${planned.columns.map(quoteIdent).join(", ")}) AS MATERIALIZED (${source(planned)}),
   classified AS MATERIALIZED (
     SELECT i.*, ${present} AS pdg_present, ${problemArray} AS pdg_problems FROM incoming i),
   inserted AS (

@@ -18,8 +18,6 @@ export interface PlannedTable {
   entry: BackupTableEntry;
   /** Columns written, in the table's column order: backup ∩ database, generated columns left out. */
   columns: string[];
-  /** jsonb is faster; json is exact for every type (see catalog.ts jsonbSafeTables). */
-  payload: "json" | "jsonb";
   /** skip-existing: rows whose primary key is present are skipped. */
   skipExisting: boolean;
   /** Unique keys a new row may clash on with a row already there. */
@@ -42,7 +40,6 @@ export interface PlanInput {
   databaseMigrations: string[];
   databaseTables: TableInfo[];
   uniqueKeys: Map<string, UniqueKey[]>;
-  jsonbSafe: Set<string>;
   mode: RestoreMode;
   /** --tables as the user typed them; undefined = every table in the set. */
   requestedTables?: string[];
@@ -141,16 +138,17 @@ export function planRestore(input: PlanInput): RestorePlan {
     const table = byName.get(name)!;
     const entry = entryByName.get(name)!;
     const inBackup = new Set(entry.columns.map((column) => column.name));
+    const columns = table.columns.filter((column) => inBackup.has(column.name) && !column.generated).map((column) => column.name);
+    const loaded = (names: string[]) => names.every((column) => columns.includes(column));
     return {
       table,
       entry,
-      columns: table.columns.filter((column) => inBackup.has(column.name) && !column.generated).map((column) => column.name),
-      payload: input.jsonbSafe.has(name) ? "jsonb" : "json",
+      columns,
       skipExisting,
-      uniqueChecks: skipExisting ? (input.uniqueKeys.get(name) ?? []).filter((key) => key.columns.every((c) => inBackup.has(c))) : [],
+      uniqueChecks: skipExisting ? (input.uniqueKeys.get(name) ?? []).filter((key) => loaded(key.columns)) : [],
       // Parents outside the restore are checked in every mode; parents inside it only where rows may be skipped.
       parentChecks: table.foreignKeys.filter(
-        (fk) => !deferred.has(fk.name) && (skipExisting || !selectedNames.has(fk.referencedTable)) && fk.columns.every((c) => inBackup.has(c)),
+        (fk) => !deferred.has(fk.name) && (skipExisting || !selectedNames.has(fk.referencedTable)) && loaded(fk.columns),
       ),
     };
   });

@@ -10,7 +10,7 @@ import { readMigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
 import { discoverTables, schemaFromUrl } from "../tables.ts";
 import type pg from "pg";
-import { jsonbSafeTables, uniqueKeys } from "./catalog.ts";
+import { uniqueKeys } from "./catalog.ts";
 import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
 import { loadTable } from "./load-table.ts";
 import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
@@ -81,7 +81,6 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         databaseMigrations: migrations.applied,
         databaseTables,
         uniqueKeys: await uniqueKeys(client, schema),
-        jsonbSafe: await jsonbSafeTables(client, schema),
         mode: options.mode,
         requestedTables: options.tables,
         allowSchemaMismatch: options.allowSchemaMismatch ?? false,
