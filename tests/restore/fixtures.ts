@@ -64,6 +64,7 @@ const HARD_ROWS_SQL = `
     ('json scalars', '"just a string"', '[null, true, false, 0, -1.5e-7, "\\u00e9\\ud83d\\ude00"]', 'ADMIN_ADJUSTMENT',
      '{NULL,7}', '00000000-0000-0000-0000-000000000000', '     ', '\\x'),
     ('json empty', '{}', '{}', 'DAILY_LOGIN', '{}', NULL, '', ''),
+    ('json null', 'null', 'null', NULL, NULL, NULL, NULL, NULL),
     ('empty vs null', '[]', '[]', NULL, NULL, NULL, NULL, NULL);
   UPDATE hard_values SET txt = '' WHERE label = 'empty vs null';
 `;
@@ -92,6 +93,8 @@ export async function fillHardValues(db: pg.Pool, forwardReferrals = 50): Promis
     await client.query(`INSERT INTO cycle_b (id, a_id) SELECT i, i FROM generate_series(1, 30) AS i`);
     await client.query(`INSERT INTO cycle_a (id, b_id) SELECT i, 31 - i FROM generate_series(1, 30) AS i`);
     await client.query(FORWARD_REFERRALS_SQL, [forwardReferrals]);
+    // Prisma's JsonNull (a JSON null value) next to DbNull (SQL NULL) in the app's own JSON column.
+    await client.query(`UPDATE "PointTransaction" SET metadata = 'null'::jsonb WHERE id IN ('pt_1_1', 'pt_2_2', 'pt_3_1')`);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK");

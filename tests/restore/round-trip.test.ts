@@ -34,8 +34,14 @@ describe("round trip: backup, restore into an empty database, compare in SQL", (
     await Promise.all([source.drop(), target.drop(), backupDir.remove()]);
   });
 
-  it("fills every table the source has (the fixture really covers them)", () => {
+  it("fills every table the source has (the fixture really covers them)", async () => {
     for (const [table, digest] of Object.entries(sourceDigests)) assert.ok(digest.rows > 0, `${table} has rows in the source`);
+    const nulls = await target.pool.query<{ json_null: number; sql_null: number }>(
+      `SELECT count(*) FILTER (WHERE metadata = 'null'::jsonb)::int AS json_null, count(*) FILTER (WHERE metadata IS NULL)::int AS sql_null
+         FROM "PointTransaction"`,
+    );
+    assert.equal(nulls.rows[0]!.json_null, 3, "JSON null stays JSON null");
+    assert.ok(nulls.rows[0]!.sql_null > 0, "SQL NULL stays SQL NULL");
     assert.ok(sourceDigests.User!.rows > 10_500, "User spans more than one load batch");
   });
 
@@ -90,7 +96,11 @@ describe("round trip of a gzip-compressed, encrypted set", () => {
         target: source.target, outDir: backupDir.dir, kind: "manual", gzip: true, encryptionKey: key,
       });
       const withoutKey = await runScript("db-restore", ["--from", summaryPath], { DATABASE_URL: target.url });
-      assert.equal(withoutKey.code, 1, withoutKey.stderr);
+      assert.equal(withoutKey.code, 2, withoutKey.stderr);
+      assert.match(withoutKey.stderr, /encrypted: set BACKUP_ENCRYPTION_KEY/);
+      const wrongKey = await runScript("db-restore", ["--from", summaryPath], { DATABASE_URL: target.url, BACKUP_ENCRYPTION_KEY: "wrong" });
+      assert.equal(wrongKey.code, 1, wrongKey.stderr);
+      assert.match(wrongKey.stderr, /not the key this backup set was encrypted with/);
       assert.equal((await tableDigests(target.pool)).User!.rows, 0);
 
       const result = await runScript("db-restore", ["--from", summaryPath], { DATABASE_URL: target.url, BACKUP_ENCRYPTION_KEY: key });
