@@ -78,7 +78,7 @@ describe("restore faults", () => {
       assert.equal(refused.code, 1, refused.stderr);
       assert.match(refused.stderr, /different schema/);
       assert.match(refused.stderr, /when the backup was taken: 20250301120000_init, 20250415090000_points_system, 20250602180000_achievements_referrals/);
-      assert.match(refused.stderr, /in the target database: +20250301120000_init, 20250415090000_points_system\n/);
+      assert.match(refused.stderr, /in the target database: 20250301120000_init, 20250415090000_points_system — /);
       assert.equal(await totalRows(other), 0);
 
       const allowed = await runScript("db-restore", ["--from", summaryPath, "--allow-schema-mismatch"], { DATABASE_URL: other.url });

@@ -105,7 +105,7 @@ export function planRestore(input: PlanInput): RestorePlan {
     const details = describeDifferences(differences);
     if (!input.allowSchemaMismatch) {
       throw new OperationError(
-        `the backup was taken from a different schema than the target database has; nothing was changed.\n  ${details.join("\n  ")}\n` +
+        `the backup was taken from a different schema than the target database has — ${details.join("; ")} — nothing was changed. ` +
           `Bring the database to the backup's migrations (pnpm prisma migrate deploy) or, if the differences are expected, ` +
           `rerun with --allow-schema-mismatch (columns only in the backup are then dropped).`,
       );

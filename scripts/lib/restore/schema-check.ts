@@ -63,7 +63,7 @@ export function describeDifferences(differences: SchemaDifferences): string[] {
   const list = (names: string[]) => (names.length > 0 ? names.join(", ") : "(none)");
   if (differences.migrations) {
     lines.push(`migrations applied when the backup was taken: ${list(differences.migrations.backup)}`);
-    lines.push(`migrations applied in the target database:    ${list(differences.migrations.database)}`);
+    lines.push(`migrations applied in the target database: ${list(differences.migrations.database)}`);
   }
   for (const table of differences.tablesOnlyInBackup) lines.push(`table ${table} is in the backup but not in the database`);
   for (const column of differences.columns) {
