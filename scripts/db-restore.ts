@@ -2,7 +2,7 @@
 // backup set into DATABASE_URL in one transaction (see scripts/lib/restore/).
 import { Option } from "commander";
 import { ENCRYPTION_KEY_VARIABLE, defaultBackupDir } from "./lib/backup/index.ts";
-import { EXIT_FAILED, commaList, createReporter, defineCommand, runCli } from "./lib/cli.ts";
+import { EXIT_FAILED, commaList, createReporter, defineCommand, positiveInteger, runCli } from "./lib/cli.ts";
 import { requireDatabaseUrl } from "./lib/config.ts";
 import { RESTORE_MODES, formatReport, restoreBackup, type RestoreMode } from "./lib/restore/index.ts";
 
@@ -20,6 +20,7 @@ const program = defineCommand("db:restore", "Restore a backup set into the datab
   .option("--dry-run", "do everything inside a transaction that is rolled back: print the counts, change nothing", false)
   .option("--allow-schema-mismatch", "restore even when migrations or columns differ from the backup's", false)
   .option("--continue-on-conflict", "skip-existing: restore the other rows when some clash or lack a parent", false)
+  .option("--lock-timeout <seconds>", "how long to wait for other sessions' locks on the tables", positiveInteger("--lock-timeout"), 30)
   .option("--dir <dir>", "backup directory for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
   .option("--json", "print the report as JSON on stdout (human output goes to stderr)", false)
   .addHelpText(
@@ -36,6 +37,7 @@ interface Options {
   dryRun: boolean;
   allowSchemaMismatch: boolean;
   continueOnConflict: boolean;
+  lockTimeout: number;
   dir?: string;
   json: boolean;
 }
@@ -56,6 +58,7 @@ await runCli(async () => {
     allowSchemaMismatch: options.allowSchemaMismatch,
     continueOnConflict: options.continueOnConflict,
     encryptionKey: process.env[ENCRYPTION_KEY_VARIABLE] || undefined,
+    lockTimeoutMs: options.lockTimeout * 1000,
     onProgress: ({ table, rows, totalRows }) => {
       if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
       lastProgress = Date.now();

@@ -144,6 +144,21 @@ describe("restore faults", () => {
     assert.equal(fk.rows[0]!.condeferrable, false);
   });
 
+  it("gives up, changing nothing, when another session holds a lock on a table", async () => {
+    const holder = await target.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query(`LOCK TABLE "Like" IN ROW EXCLUSIVE MODE`);
+      const result = await runScript("db-restore", ["--from", summaryPath, "--lock-timeout", "1"], { DATABASE_URL: target.url });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /another session holds a lock on the tables to restore.*nothing was changed/);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    assert.equal(await totalRows(target), 0);
+  });
+
   it("gives usage errors exit 2 with one line", async () => {
     const env = { DATABASE_URL: target.url };
     const cases: [string[], RegExp][] = [
@@ -154,6 +169,7 @@ describe("restore faults", () => {
       [["--from", summaryPath, "--continue-on-conflict"], /only applies to --mode skip-existing/],
       [["--from", summaryPath, "--tables", "users,nope"], /the backup set has no table "nope"/],
       [["--from", summaryPath, "--tables", "_prisma_migrations"], /compared with the target, never restored/],
+      [["--from", summaryPath, "--lock-timeout", "0"], /--lock-timeout must be a positive integer/],
     ];
     for (const [args, message] of cases) {
       const result = await runScript("db-restore", args, env);

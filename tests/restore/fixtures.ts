@@ -127,15 +127,6 @@ export async function tableDigests(db: pg.Pool, skip: string[] = ["_prisma_migra
   return digests;
 }
 
-export async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "pdg-restore-"));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export async function makeTempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "pdg-restore-"));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };

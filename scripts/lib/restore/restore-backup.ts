@@ -205,6 +205,12 @@ async function prepareTables(
 /** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
 function loadFailure(error: unknown, table: string): Error {
   if (error instanceof UsageError) return error;
+  if ((error as { code?: string }).code === "55P03") {
+    return new OperationError(
+      "another session holds a lock on the tables to restore (the app writing, a migration, an open transaction); nothing was changed. " +
+        "Stop the writers or wait, then run the restore again (or raise --lock-timeout).",
+    );
+  }
   const base = error instanceof OperationError ? error.message : describeDatabaseError(error);
   const detail = (error as { detail?: string }).detail;
   const where = table.startsWith("(") ? table.slice(1, -1) : `loading ${table}`;
