@@ -46,7 +46,7 @@ await runCli(async () => {
   const options = program.parse().opts<Options>();
   const reporter = createReporter(options.json);
   const target = requireDatabaseUrl();
-  let lastProgress = 0;
+  let lastProgress = Date.now();
   const report = await restoreBackup({
     target,
     from: options.from,
