@@ -10,7 +10,7 @@ import { PROJECT_ROOT, parseDatabaseUrl } from "./lib/config.ts";
 import { OperationError } from "./lib/errors.ts";
 import { DEMO_DATA_DIR, startDemoDatabase } from "./lib/demo-database.ts";
 import { createScratchProject } from "./lib/migrations/scratch-project.ts";
-import { seedDatabase } from "./lib/seed.ts";
+import { countRows, seedDatabase } from "./lib/seed.ts";
 import { exportText, seededPrivyDid, syntheticRecord } from "./lib/privy/synthetic-export.ts";
 
 function step(title: string): void {
@@ -78,6 +78,22 @@ await runCli(async () => {
     await runCommand("db-backup", ["--gzip", "--out", backupDir], url);
     step("Verifying the backup set: checksums, every row parsed, counts against the live database (pnpm run db:verify-backup latest --against-db)");
     await runCommand("db-verify-backup", ["latest", "--dir", backupDir, "--against-db"], url);
+
+    const tables = Object.keys(counts);
+    step("Losing data: deleting 20 users (their follows, comments, likes and points go with them) and 50 more comments");
+    await pool.query(`DELETE FROM "User" WHERE "privyDid" IN (SELECT "privyDid" FROM "User" ORDER BY "privyDid" DESC LIMIT 20)`);
+    await pool.query(`DELETE FROM "Comment" WHERE id IN (SELECT id FROM "Comment" ORDER BY id LIMIT 50)`);
+    const damaged = await countRows(pool, tables);
+    for (const table of tables) process.stdout.write(`  ${table.padEnd(18)} ${String(damaged[table]).padStart(5)} (was ${counts[table]})\n`);
+    step("Restoring the missing rows from the backup, keeping every row still there (pnpm run db:restore --from latest --mode skip-existing)");
+    await runCommand("db-restore", ["--from", "latest", "--dir", backupDir, "--mode", "skip-existing"], url);
+    step("Counts after the restore");
+    const restored = await countRows(pool, tables);
+    for (const table of tables) {
+      const back = restored[table] === counts[table] ? "back where it was" : `MISSING ${counts[table]! - restored[table]!}`;
+      process.stdout.write(`  ${table.padEnd(18)} ${String(restored[table]).padStart(5)} ${back}\n`);
+    }
+    if (tables.some((table) => restored[table] !== counts[table])) throw new OperationError("the restore did not bring every row back");
 
     await demoSafeMigrations(url);
 

@@ -1,0 +1,79 @@
+// `pnpm run db:restore --from <backup-summary-….json | latest>`: restores a
+// backup set into DATABASE_URL in one transaction (see scripts/lib/restore/).
+import { Option } from "commander";
+import { ENCRYPTION_KEY_VARIABLE, defaultBackupDir } from "./lib/backup/index.ts";
+import { EXIT_FAILED, commaList, createReporter, defineCommand, positiveInteger, runCli } from "./lib/cli.ts";
+import { requireDatabaseUrl } from "./lib/config.ts";
+import { RESTORE_MODES, formatReport, restoreBackup, type RestoreMode } from "./lib/restore/index.ts";
+
+const PROGRESS_INTERVAL_MS = 2000;
+
+const program = defineCommand("db:restore", "Restore a backup set into the database in DATABASE_URL, in one transaction.")
+  .requiredOption("--from <summary>", 'backup-summary-<timestamp>.json to restore, or "latest"')
+  .addOption(
+    new Option("--mode <mode>", "empty: only into empty tables; skip-existing: add rows whose key is absent; replace: empty the tables first")
+      .choices(RESTORE_MODES as RestoreMode[])
+      .default("empty"),
+  )
+  .option("--tables <list>", "restore only these tables (table, model or file names, comma-separated)", commaList)
+  .option("--yes", "confirm --mode replace (a pre-restore backup of the replaced tables is taken first)", false)
+  .option("--dry-run", "do everything inside a transaction that is rolled back: print the counts, change nothing", false)
+  .option("--allow-schema-mismatch", "restore even when migrations or columns differ from the backup's", false)
+  .option("--continue-on-conflict", "skip-existing: restore the other rows when some clash or lack a parent", false)
+  .option("--lock-timeout <seconds>", "how long to wait for other sessions' locks on the tables", positiveInteger("--lock-timeout"), 30)
+  .option("--dir <dir>", "backup directory for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
+  .option("--json", "print the report as JSON on stdout (human output goes to stderr)", false)
+  .addHelpText(
+    "after",
+    `\nExit codes: 0 restored (or dry run that would succeed), 1 failed or refused (nothing changed), 2 usage or configuration error.\n` +
+      `Encrypted sets: the key is read from ${ENCRYPTION_KEY_VARIABLE}.`,
+  );
+
+interface Options {
+  from: string;
+  mode: RestoreMode;
+  tables?: string[];
+  yes: boolean;
+  dryRun: boolean;
+  allowSchemaMismatch: boolean;
+  continueOnConflict: boolean;
+  lockTimeout: number;
+  dir?: string;
+  json: boolean;
+}
+
+await runCli(async () => {
+  const options = program.parse().opts<Options>();
+  const reporter = createReporter(options.json);
+  const target = requireDatabaseUrl();
+  let lastProgress = Date.now();
+  const report = await restoreBackup({
+    target,
+    from: options.from,
+    backupDir: options.dir ?? defaultBackupDir(),
+    mode: options.mode,
+    tables: options.tables,
+    yes: options.yes,
+    dryRun: options.dryRun,
+    allowSchemaMismatch: options.allowSchemaMismatch,
+    continueOnConflict: options.continueOnConflict,
+    encryptionKey: process.env[ENCRYPTION_KEY_VARIABLE] || undefined,
+    lockTimeoutMs: options.lockTimeout * 1000,
+    onProgress: ({ table, rows, totalRows }) => {
+      if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
+      lastProgress = Date.now();
+      reporter.info(`  ${table}: ${rows} of ${totalRows} rows`);
+    },
+    onTableDone: (table) => reporter.info(`  ${table.table}: ${table.rows} rows read, ${table.inserted} inserted`),
+  });
+  for (const line of formatReport(report)) reporter.info(line);
+  reporter.result(report);
+  if (report.outcome === "refused") {
+    reporter.warn(
+      options.mode === "skip-existing"
+        ? "some rows clash with existing rows or lack their parent row; nothing was changed. Fix them, or rerun with --continue-on-conflict to restore the rest."
+        : "some rows reference parent rows that are neither in the restored tables nor in the database; nothing was changed. Add the parent tables to --tables, or use --mode skip-existing --continue-on-conflict.",
+    );
+    return EXIT_FAILED;
+  }
+});

@@ -1,0 +1,219 @@
+// restoreBackup: verify the set, compare schemas, plan, then load every
+// selected table in foreign-key order inside ONE transaction — either the
+// whole restore lands or nothing changes. A dry run does all of it and rolls
+// back, so its counts are exactly what a real run would do.
+import { createBackup, readSummary, readTableRows, resolveSummaryPath, verifyBackupSet } from "../backup/index.ts";
+import { describeTarget, type DatabaseTarget } from "../config.ts";
+import { createPool, describeDatabaseError, qualifiedName } from "../db.ts";
+import { OperationError, UsageError } from "../errors.ts";
+import { readMigrationState } from "../migrations-state.ts";
+import { prismaModelsByTable } from "../prisma-client.ts";
+import { discoverTables, schemaFromUrl } from "../tables.ts";
+import type pg from "pg";
+import { uniqueKeys } from "./catalog.ts";
+import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
+import { loadTable } from "./load-table.ts";
+import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
+import type { RestoreReport, TableReport } from "./report.ts";
+import { resetSequences } from "./sequences.ts";
+
+export interface RestoreProgress {
+  table: string;
+  rows: number;
+  totalRows: number;
+}
+
+export interface RestoreOptions {
+  target: DatabaseTarget;
+  /** A backup-summary-<timestamp>.json path, or "latest" (newest set in backupDir). */
+  from: string;
+  backupDir: string;
+  mode: RestoreMode;
+  /** Table, model or file names; undefined = every table in the set. */
+  tables?: string[];
+  /** Required by --mode replace (except in a dry run). */
+  yes?: boolean;
+  dryRun?: boolean;
+  allowSchemaMismatch?: boolean;
+  /** skip-existing: restore the other rows even when some are refused. */
+  continueOnConflict?: boolean;
+  encryptionKey?: string;
+  migrationsDir?: string;
+  /** How long to wait for the tables' locks before giving up. */
+  lockTimeoutMs?: number;
+  onProgress?: (progress: RestoreProgress) => void;
+  /** Called after each table is loaded (still inside the transaction). */
+  onTableDone?: (table: TableReport) => void;
+}
+
+function checkOptions(options: RestoreOptions): void {
+  if (options.mode === "replace" && !options.yes && !options.dryRun) {
+    throw new UsageError(
+      "--mode replace empties the selected tables before loading them; add --yes to confirm (a pre-restore backup is taken first), or try --dry-run",
+    );
+  }
+  if (options.continueOnConflict && options.mode !== "skip-existing") {
+    throw new UsageError("--continue-on-conflict only applies to --mode skip-existing");
+  }
+}
+
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreReport> {
+  checkOptions(options);
+  const started = performance.now();
+  const summaryPath = await resolveSummaryPath(options.from, options.backupDir);
+  const summary = await readSummary(summaryPath);
+  const verification = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey });
+  if (!verification.ok) {
+    const problems = verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ");
+    throw new OperationError(`the backup set ${summaryPath} is damaged, nothing was changed — ${problems}. Restore from another set.`);
+  }
+
+  const schema = schemaFromUrl(options.target.url);
+  const pool = createPool(options.target, { max: 1, application_name: "prisma-data-guard restore" });
+  try {
+    const client = await pool.connect();
+    try {
+      const databaseTables = await discoverTables(client, schema, prismaModelsByTable());
+      const migrations = await readMigrationState(client, options.migrationsDir, schema);
+      const plan = planRestore({
+        entries: summary.tables,
+        backupMigrations: summary.migrations.applied,
+        databaseMigrations: migrations.applied,
+        databaseTables,
+        uniqueKeys: await uniqueKeys(client, schema),
+        mode: options.mode,
+        requestedTables: options.tables,
+        allowSchemaMismatch: options.allowSchemaMismatch ?? false,
+      });
+
+      const report: RestoreReport = {
+        outcome: options.dryRun ? "dry-run" : "restored",
+        from: summaryPath,
+        database: describeTarget(options.target),
+        mode: options.mode,
+        dryRun: options.dryRun ?? false,
+        tables: [],
+        refusedRows: [],
+        deferredForeignKeys: plan.deferredForeignKeys.map((fk) => fk.name),
+        sequences: [],
+        preRestoreBackup: null,
+        schemaDifferences: plan.differences,
+        warnings: plan.warnings,
+        durationMs: 0,
+      };
+
+      await client.query("BEGIN");
+      let current = "(preparing)";
+      try {
+        await client.query("SET LOCAL statement_timeout = 0");
+        await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs ?? 30_000))}`);
+        const names = plan.tables.map((planned) => planned.table.name);
+        if (names.length > 0) {
+          // EXCLUSIVE: others may still read, nobody writes until the restore commits or rolls back.
+          await client.query(`LOCK TABLE ${names.map((name) => qualifiedName(schema, name)).join(", ")} IN EXCLUSIVE MODE`);
+        }
+        const replaced = await prepareTables(client, schema, plan.tables, options, report);
+        await deferForeignKeys(client, schema, plan.deferredForeignKeys);
+        for (const planned of plan.tables) {
+          current = planned.table.name;
+          const rows = readTableRows(summaryPath, planned.entry, { encryptionKey: options.encryptionKey });
+          const totalRows = planned.entry.rows;
+          const loaded = await loadTable(client, planned, rows, (done) =>
+            options.onProgress?.({ table: planned.table.name, rows: done, totalRows }),
+          );
+          const tableReport: TableReport = {
+            table: planned.table.name,
+            rows: loaded.rows,
+            inserted: loaded.inserted,
+            skipped: loaded.skipped,
+            replaced: replaced.get(planned.table.name) ?? 0,
+            refused: loaded.refusedCount,
+          };
+          report.tables.push(tableReport);
+          report.refusedRows.push(...loaded.refused);
+          options.onTableDone?.(tableReport);
+        }
+        current = "(deferred foreign keys)";
+        await checkDeferredForeignKeys(client, schema, plan.deferredForeignKeys);
+
+        const refused = report.tables.some((t) => t.refused > 0);
+        if (refused && !options.continueOnConflict) {
+          report.outcome = "refused";
+          await client.query("ROLLBACK");
+        } else {
+          current = "(sequences)";
+          report.sequences = await resetSequences(client, schema, names, !options.dryRun);
+          await client.query(options.dryRun ? "ROLLBACK" : "COMMIT");
+        }
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw loadFailure(error, current);
+      }
+      report.durationMs = Math.round(performance.now() - started);
+      return report;
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Mode-specific preparation inside the transaction; returns rows replaced per table. */
+async function prepareTables(
+  client: pg.PoolClient,
+  schema: string,
+  tables: PlannedTable[],
+  options: RestoreOptions,
+  report: RestoreReport,
+): Promise<Map<string, number>> {
+  const replaced = new Map<string, number>();
+  if (options.mode === "empty") {
+    const occupied: string[] = [];
+    for (const { table } of tables) {
+      const result = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${qualifiedName(schema, table.name)}) AS any`);
+      if (result.rows[0]!.any) occupied.push(table.name);
+    }
+    if (occupied.length > 0) {
+      throw new OperationError(
+        `--mode empty restores only into empty tables, and ${occupied.join(", ")} ${occupied.length === 1 ? "has" : "have"} rows. ` +
+          `Use --mode skip-existing to add the missing rows, or --mode replace --yes to overwrite (a pre-restore backup is taken first).`,
+      );
+    }
+  }
+  if (options.mode === "replace" && tables.length > 0) {
+    for (const { table } of tables) {
+      const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualifiedName(schema, table.name)}`);
+      replaced.set(table.name, Number(result.rows[0]!.n));
+    }
+    if (!options.dryRun) {
+      // Taken while this transaction holds the tables' EXCLUSIVE locks: nothing can change between it and the TRUNCATE.
+      const backup = await createBackup({
+        target: options.target,
+        outDir: options.backupDir,
+        kind: "manual",
+        tables: tables.map(({ table }) => table.name),
+        encryptionKey: options.encryptionKey,
+      });
+      report.preRestoreBackup = backup.summaryPath;
+    }
+    await client.query(`TRUNCATE ${tables.map(({ table }) => qualifiedName(schema, table.name)).join(", ")}`);
+  }
+  return replaced;
+}
+
+/** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
+function loadFailure(error: unknown, table: string): Error {
+  if (error instanceof UsageError) return error;
+  if ((error as { code?: string }).code === "55P03") {
+    return new OperationError(
+      "another session holds a lock on the tables to restore (the app writing, a migration, an open transaction); nothing was changed. " +
+        "Stop the writers or wait, then run the restore again (or raise --lock-timeout).",
+    );
+  }
+  const base = error instanceof OperationError ? error.message : describeDatabaseError(error);
+  const detail = (error as { detail?: string }).detail;
+  const where = table.startsWith("(") ? table.slice(1, -1) : `loading ${table}`;
+  const suffix = error instanceof OperationError ? "" : ` — the restore failed at ${where}`;
+  return new OperationError(`${base}${detail ? ` (${detail})` : ""}${suffix}; nothing was changed (the transaction was rolled back).`);
+}
