@@ -11,12 +11,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { commaList, defineCommand, positiveInteger, runCli } from "../scripts/lib/cli.ts";
 import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { createPool, quoteIdent } from "../scripts/lib/db.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
-import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
+import { dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { redactCredentials } from "../scripts/lib/redact.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
@@ -32,12 +31,6 @@ const program = defineCommand("bench:backup", "Time db:backup against pg_dump --
   .option("--rounds <n>", "runs of each tool per size (the fastest counts)", positiveInteger("--rounds"), 1)
   .option("--server <url>", "an admin URL of the PostgreSQL server to use", "postgresql://postgres@127.0.0.1:5432/postgres")
   .parse();
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 /** Runs a command, returning its wall time and peak RSS (VmHWM, polled from /proc). */
 function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Omit<Measurement, "bytes">> {
@@ -72,17 +65,7 @@ function directoryBytes(dir: string): number {
 }
 
 async function prepareDatabase(server: string, name: string, users: number): Promise<{ url: string; rows: number; tables: string[] }> {
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
-    await admin.query(`CREATE DATABASE ${quoteIdent(name)}`);
-  } finally {
-    await admin.end();
-  }
-  const url = withDatabase(server, name);
-  const migrate = await runPrismaCliCaptured(["migrate", "deploy"], { env: { ...process.env, DATABASE_URL: url } });
-  if (migrate.code !== 0) throw new OperationError(`prisma migrate deploy failed:\n${migrate.output}`);
+  const url = await recreateMigratedDatabase(server, name);
   const pool = createPool(parseDatabaseUrl(url));
   try {
     const started = performance.now();
@@ -94,16 +77,6 @@ async function prepareDatabase(server: string, name: string, users: number): Pro
     return { url, rows: rows + 3, tables };
   } finally {
     await pool.end();
-  }
-}
-
-async function dropDatabase(server: string, name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-  } finally {
-    await admin.end();
   }
 }
 

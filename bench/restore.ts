@@ -16,7 +16,7 @@ import pg from "pg";
 import { createBackup } from "../scripts/lib/backup/index.ts";
 import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { quoteIdent } from "../scripts/lib/db.ts";
-import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
+import { createDatabase, databaseUrl, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
 
@@ -31,21 +31,9 @@ const adminUrl = values.url!;
 const prefix = `restore_bench_${process.pid}`;
 const names = { template: `${prefix}_tpl`, source: `${prefix}_src`, ours: `${prefix}_ours`, psql: `${prefix}_psql` };
 
-function urlFor(database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+const urlFor = (database: string) => databaseUrl(adminUrl, database);
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+
 
 interface Timed {
   seconds: number;
@@ -93,13 +81,9 @@ async function digests(database: string): Promise<Record<string, string>> {
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), "pdg-bench-restore-"));
   try {
-    for (const name of Object.values(names)) await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
-    await admin(`CREATE DATABASE ${quoteIdent(names.template)}`);
-    const migrate = await runPrismaCliCaptured(["migrate", "deploy"], { env: { ...process.env, DATABASE_URL: urlFor(names.template) } });
-    if (migrate.code !== 0) throw new Error(`migrate deploy failed:\n${migrate.output}`);
-    for (const name of [names.source, names.ours, names.psql]) {
-      await admin(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(names.template)}`);
-    }
+    for (const name of Object.values(names)) await dropDatabase(adminUrl, name);
+    await recreateMigratedDatabase(adminUrl, names.template);
+    for (const name of [names.source, names.ours, names.psql]) await createDatabase(adminUrl, name, names.template);
 
     console.log(`seeding ${users} users plus related rows into ${names.source} …`);
     const seedPool = new pg.Pool({ connectionString: urlFor(names.source), max: 1 });
@@ -142,7 +126,7 @@ async function main(): Promise<void> {
     console.log(`  ratio db:restore / psql: ${(ours.seconds / reference.seconds).toFixed(2)}x (target ≤ 2.5x); rows/s target ≥ 100000`);
     console.log("  both loads match the source table by table (digests computed in SQL)");
   } finally {
-    for (const name of Object.values(names)) await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`).catch(() => {});
+    for (const name of Object.values(names)) await dropDatabase(adminUrl, name).catch(() => {});
     await rm(work, { recursive: true, force: true });
   }
 }

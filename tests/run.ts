@@ -8,11 +8,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { PROJECT_ROOT } from "../scripts/lib/config.ts";
-import { quoteIdent } from "../scripts/lib/db.ts";
+import { dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { startEmbeddedPostgres } from "../scripts/lib/embedded-postgres.ts";
-import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
 import { redactCredentials } from "../scripts/lib/redact.ts";
 
 const TEMPLATE = `pdg_template_${process.pid}`;
@@ -23,22 +21,6 @@ function testFiles(dir: string): string[] {
     if (entry.isDirectory()) return testFiles(full);
     return entry.name.endsWith(".test.ts") ? [full] : [];
   });
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<number> {
@@ -60,13 +42,10 @@ async function main(): Promise<number> {
   }
 
   try {
-    await admin(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(TEMPLATE)}`);
-    await admin(adminUrl, `CREATE DATABASE ${quoteIdent(TEMPLATE)}`);
-    const migrate = await runPrismaCliCaptured(["migrate", "deploy"], {
-      env: { ...process.env, DATABASE_URL: withDatabase(adminUrl, TEMPLATE) },
-    });
-    if (migrate.code !== 0) {
-      console.error(`tests: prisma migrate deploy into the template failed:\n${redactCredentials(migrate.output)}`);
+    try {
+      await recreateMigratedDatabase(adminUrl, TEMPLATE);
+    } catch (error) {
+      console.error(`tests: preparing the migrated template database failed: ${error instanceof Error ? error.message : String(error)}`);
       return 1;
     }
 
@@ -86,7 +65,7 @@ async function main(): Promise<number> {
       child.on("close", (code) => resolve(code ?? 1));
     });
   } finally {
-    await admin(adminUrl, `DROP DATABASE IF EXISTS ${quoteIdent(TEMPLATE)} WITH (FORCE)`).catch(() => {});
+    await dropDatabase(adminUrl, TEMPLATE).catch(() => {});
     await stop();
   }
 }

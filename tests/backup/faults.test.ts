@@ -12,7 +12,7 @@ import { createBackup, verifyBackupSet } from "../../scripts/lib/backup/index.ts
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
 import { startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
-import { runScript, type ScriptResult } from "../helpers/cli.ts";
+import { runProcess, runScript, type ScriptResult } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { entryOf, listAll, removeDir, tempDir } from "./support.ts";
 
@@ -114,18 +114,7 @@ describe("db:backup faults", () => {
       probe.status === 0
         ? ["unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o size=64k tmpfs "$OUT" && ${command}`], /the disk is full; free space or choose another --out \(ENOSPC\)/]
         : ["sh", ["-c", `ulimit -f 128; ${command}`], /larger than this system allows .* \(EFBIG\)/];
-    const result = await new Promise<ScriptResult>((resolve, reject) => {
-      const child = spawn(program as string, args as string[], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, DATABASE_URL: db.url, OUT: dir },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    });
+    const result = await runProcess(program as string, args as string[], { env: { ...process.env, DATABASE_URL: db.url, OUT: dir } });
     assert.equal(result.code, 1, result.stderr);
     assert.match(errorLine(result), expected as RegExp);
     const left = result.stdout.split("--files--\n")[1]?.trim() ?? "";

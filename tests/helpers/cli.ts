@@ -16,13 +16,22 @@ export function runScript(
   env: NodeJS.ProcessEnv = {},
   options: { cwd?: string; input?: string } = {},
 ): Promise<ScriptResult> {
+  return runProcess(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
+    cwd: options.cwd,
+    input: options.input,
+    // DATABASE_URL from the developer's shell or .env must never leak into a test.
+    env: { ...process.env, DATABASE_URL: "", NODE_ENV: "test", ...env },
+  });
+}
+
+/** Any program, its output captured; `env` replaces the environment (defaults to this process's). */
+export function runProcess(
+  program: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
-      cwd: options.cwd ?? PROJECT_ROOT,
-      // DATABASE_URL from the developer's shell or .env must never leak into a test.
-      env: { ...process.env, DATABASE_URL: "", NODE_ENV: "test", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(program, args, { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,9 +1,10 @@
 // Each test file gets its own database cloned from the migrated template that
 // tests/run.ts prepared, on the suite's real PostgreSQL server.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { parseDatabaseUrl, type DatabaseTarget } from "../../scripts/lib/config.ts";
-import { createPool, quoteIdent } from "../../scripts/lib/db.ts";
+import { createDatabase, databaseUrl, dropDatabase } from "../../scripts/lib/database-admin.ts";
+import { createPool } from "../../scripts/lib/db.ts";
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -16,19 +17,7 @@ export function adminUrl(): string {
 }
 
 export function urlForDatabase(database: string): string {
-  const url = new URL(adminUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  return databaseUrl(adminUrl(), database);
 }
 
 export interface TestDatabase {
@@ -44,8 +33,7 @@ export interface TestDatabase {
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `pdg_test_${randomBytes(6).toString("hex")}`;
   const template = options.empty ? "template0" : requiredEnv("PDG_TEST_TEMPLATE");
-  await adminQuery(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(template)}`);
-  const url = urlForDatabase(name);
+  const url = await createDatabase(adminUrl(), name, template);
   const target = parseDatabaseUrl(url);
   const pool = createPool(target);
   return {
@@ -55,7 +43,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     pool,
     async drop() {
       await pool.end();
-      await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      await dropDatabase(adminUrl(), name);
     },
   };
 }

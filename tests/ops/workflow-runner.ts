@@ -5,12 +5,12 @@
 // `if:` is failure()/always(). `uses:` steps are returned for the test to check.
 // Only the expressions the workflows use are understood; anything else throws,
 // so a workflow change cannot slip past the test unevaluated.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+import { runProcess, type ScriptResult } from "../helpers/cli.ts";
 
 export interface WorkflowStep {
   name?: string;
@@ -77,16 +77,8 @@ export interface JobRun {
   context: ExpressionContext;
 }
 
-function runBash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { cwd: PROJECT_ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function runBash(script: string, env: NodeJS.ProcessEnv): Promise<ScriptResult> {
+  return runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], { env });
 }
 
 export interface RunJobOptions {
