@@ -31,13 +31,15 @@ export function runProcess(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
 ): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    // Without input, stdin is closed from the start: writing to a program that already exited would fail with EPIPE.
+    const stdin = options.input === undefined ? "ignore" : "pipe";
+    const child = spawn(program, args, { cwd: options.cwd ?? PROJECT_ROOT, env: options.env ?? process.env, stdio: [stdin, "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
+    child.stdin?.end(options.input);
   });
 }
