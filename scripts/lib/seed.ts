@@ -50,7 +50,8 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
               CASE WHEN i % 3 = 0 THEN '' WHEN i % 3 = 1 THEN NULL ELSE 'gm ☀️ builder #' || i END,
               'So1' || translate(lpad(to_hex(i::bigint * 7919), 38, 'A'), '0l', 'zk'),
               CASE WHEN i % 2 = 0 THEN 'Emb' || translate(lpad(to_hex(i::bigint * 104729), 38, 'B'), '0l', 'zk') END,
-              (i * 13) % 5000, i % 8, i % 30,
+              -- totalPoints agrees with the PointTransaction rows inserted below ((i + k) % 50 + 1 for each k).
+              (SELECT coalesce(sum((i + k) % 50 + 1), 0)::int FROM generate_series(1, $2::int) AS k), i % 8, i % 30,
               CASE WHEN i % 5 = 0 THEN NULL ELSE timestamptz '2025-07-01 12:00:00+00' + (i % 90) * interval '1 day' END,
               'R' || upper(lpad(to_hex(i), 9, '0')),
               CASE WHEN i > 10 AND i % 3 = 0 THEN 'did:privy:cm' || lpad(to_hex(i / 3), 23, '0') END,
@@ -58,7 +59,7 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
               i <= 25,
               CASE WHEN i <= 25 THEN 'beta tester' END
          FROM generate_series(1, $1::int) AS i`,
-      [users],
+      [users, perUser],
     );
     await db.query(
       `INSERT INTO "Follow" ("followerId", "followingId", "createdAt")

@@ -35,6 +35,16 @@ describe("connections from one DATABASE_URL", () => {
     }
   });
 
+  it("seeds consistent data: every user's totalPoints is the sum of their point transactions", async () => {
+    const { rows } = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "User" u
+        WHERE u."totalPoints" <> coalesce((SELECT sum(points) FROM "PointTransaction" t WHERE t."userId" = u."privyDid"), 0)`,
+    );
+    assert.equal(rows[0]?.n, "0");
+    const { rows: withPoints } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "User" WHERE "totalPoints" > 0`);
+    assert.equal(withPoints[0]?.n, "30");
+  });
+
   it("a pool to an unreachable server fails with a connection error, not a hang", async () => {
     const pool = createPool(parseDatabaseUrl("postgresql://nobody@127.0.0.1:1/none"), { connectionTimeoutMillis: 2000 });
     await assert.rejects(pool.query("SELECT 1"), (error: NodeJS.ErrnoException) => error.code === "ECONNREFUSED");
