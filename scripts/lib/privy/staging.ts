@@ -30,43 +30,35 @@ export async function createStaging(client: pg.PoolClient): Promise<void> {
   await client.query(`CREATE TEMP TABLE privy_restore_names (line int PRIMARY KEY, username text NOT NULL UNIQUE) ON COMMIT DROP`);
 }
 
-/** COPY text format: backslash, tab, CR and LF escaped; \N is NULL. */
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
+/** COPY text format: backslash, tab, CR and LF escaped; \N is NULL. Most fields need no escaping: test before replacing. */
 function copyField(value: string | number | undefined | null): string {
   if (value === undefined || value === null) return "\\N";
-  return String(value).replace(/[\\\t\n\r]/g, (char) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[char] ?? char);
+  const text = String(value);
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char) : text;
 }
 
 export type StagedRow = (MappedUser & { referralCode: string }) | RejectedRow;
 
 function copyLine(row: StagedRow): string {
-  const fields =
-    "reason" in row
-      ? [row.line, row.rawId, null, null, null, null, null, null, "rejected", row.reason, row.detail]
-      : [row.line, row.privyDid, row.createdAt?.toISOString(), row.email, row.solanaWallet, row.embeddedWallet,
-         row.usernameBase, row.referralCode, null, null, row.note];
-  return `${fields.map(copyField).join("\t")}\n`;
+  if ("reason" in row) {
+    return `${row.line}\t${copyField(row.rawId)}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\trejected\t${copyField(row.reason)}\t${copyField(row.detail)}\n`;
+  }
+  return `${row.line}\t${copyField(row.privyDid)}\t${copyField(row.createdAt?.toISOString())}\t${copyField(row.email)}\t` +
+    `${copyField(row.solanaWallet)}\t${copyField(row.embeddedWallet)}\t${copyField(row.usernameBase)}\t` +
+    `${copyField(row.referralCode)}\t\\N\t\\N\t${copyField(row.note)}\n`;
 }
 
-const COPY_BATCH = 500;
-
-/** Streams rows into the staging table with COPY (backpressure keeps memory flat). */
-export async function copyIntoStaging(client: pg.PoolClient, rows: AsyncIterable<StagedRow>): Promise<void> {
+/** Streams batches of rows into the staging table with COPY, one write per batch (backpressure keeps memory flat). */
+export async function copyIntoStaging(client: pg.PoolClient, batches: AsyncIterable<StagedRow[]>): Promise<void> {
   const copy = client.query(
     copyFrom(`COPY ${STAGING} (line, privy_did, created_at, email, solana, embedded, username_base, referral_code,
                                outcome, reason, detail) FROM STDIN`),
   );
   async function* text(): AsyncGenerator<string> {
-    let batch = "";
-    let count = 0;
-    for await (const row of rows) {
-      batch += copyLine(row);
-      if (++count === COPY_BATCH) {
-        yield batch;
-        batch = "";
-        count = 0;
-      }
-    }
-    if (batch) yield batch;
+    for await (const batch of batches) yield batch.map(copyLine).join("");
   }
   await pipeline(Readable.from(text()), copy);
   // Built after the load (faster than maintaining them during COPY); temp tables are never auto-analyzed.
