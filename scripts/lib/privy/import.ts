@@ -63,9 +63,14 @@ export async function restoreUsers(pool: pg.Pool, options: RestoreOptions): Prom
 
   const client = await pool.connect();
   try {
+    // Temporary tables live in local buffers (8 MB by default); 100,000 staged rows are ~25 MB, and every pass over
+    // them then reads and writes temp files. Settable only before the session first touches a temporary table.
+    await client.query("SET temp_buffers = '256MB'");
     await client.query("BEGIN");
     // The username passes' estimates are high enough to trigger JIT, whose compile time (~1 s) exceeds the work itself.
     await client.query("SET LOCAL jit = off");
+    // The default 4 MB spills every sort and hash of 100,000 staged rows to disk (external merge, seen in EXPLAIN ANALYZE).
+    await client.query("SET LOCAL work_mem = '64MB'");
     await createStaging(client);
     await copyIntoStaging(client, stagedBatches(options, header));
     lap("read");
