@@ -1,7 +1,5 @@
 // One cell of the export -> one validated value. Each parser returns the value
 // or a Rejection reason; none of them throws for bad data.
-import bs58 from "bs58";
-
 export const PRIVY_DID_PREFIX = "did:privy:";
 
 /** Privy user ids are cuids: 25 characters, 'c' then lowercase letters and digits. */
@@ -98,11 +96,44 @@ export function splitAccounts(cell: string): string[] {
   return cell === "" ? [] : cell.split(/[\s,;|]+/).filter(Boolean);
 }
 
-/** A Solana address: base58 that decodes to a 32-byte public key (32–44 characters). */
+const BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+/** Character code -> base58 digit, -1 outside the alphabet. */
+const BASE58_DIGIT = new Int8Array(128).fill(-1);
+for (let digit = 0; digit < BASE58_ALPHABET.length; digit++) BASE58_DIGIT[BASE58_ALPHABET.charCodeAt(digit)] = digit;
+const LIMBS = 8;
+const limbs = new Uint32Array(LIMBS);
+
+/**
+ * A Solana address: base58 that decodes to a 32-byte public key (32–44 characters).
+ * Decodes exactly as bs58 does (each leading "1" is a zero byte, the rest a big-endian
+ * number without leading zero bytes), but into eight 32-bit limbs with no allocation:
+ * this runs twice per row of a million-row import.
+ */
 export function isSolanaAddress(value: string): boolean {
   if (value.length < 32 || value.length > 44) return false;
-  const bytes = bs58.decodeUnsafe(value);
-  return bytes !== undefined && bytes.length === 32;
+  let zeros = 0;
+  while (zeros < value.length && value.charCodeAt(zeros) === 49 /* "1" */) zeros++;
+  limbs.fill(0);
+  let highest = LIMBS - 1; // the most significant limb in use
+  for (let at = zeros; at < value.length; at++) {
+    const code = value.charCodeAt(at);
+    let carry = code < 128 ? (BASE58_DIGIT[code] ?? -1) : -1;
+    if (carry < 0) return false;
+    for (let limb = LIMBS - 1; limb >= highest; limb--) {
+      const sum = (limbs[limb] ?? 0) * 58 + carry;
+      limbs[limb] = sum >>> 0;
+      carry = Math.floor(sum / 0x1_0000_0000);
+    }
+    if (carry !== 0) {
+      if (highest === 0) return false; // more than 32 bytes
+      limbs[--highest] = carry;
+    }
+  }
+  let numberBytes = LIMBS * 4;
+  for (let limb = 0; limb < LIMBS && limbs[limb] === 0; limb++) numberBytes -= 4;
+  const top = limbs[LIMBS - numberBytes / 4];
+  if (top !== undefined) numberBytes -= top >= 0x100_0000 ? 0 : top >= 0x1_0000 ? 1 : top >= 0x100 ? 2 : 3;
+  return zeros + numberBytes === 32;
 }
 
 /**

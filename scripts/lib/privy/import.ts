@@ -5,7 +5,7 @@
 import type pg from "pg";
 import { DELIMITER_NAMES, readExportHeader, USED_COLUMNS, type ExportHeader } from "./export-format.ts";
 import { isRejected, mapRow } from "./map.ts";
-import { readExportRows } from "./parse.ts";
+import { readExportBatches } from "./parse.ts";
 import { newReferralCode, ensureUniqueReferralCodes } from "./referral-codes.ts";
 import { countOutcomes, firstProblems, writeReport, type OutcomeCounts, type ProblemRow } from "./report.ts";
 import { classifyStaged, copyIntoStaging, createStaging, insertUsers, type StagedRow } from "./staging.ts";
@@ -38,12 +38,14 @@ export interface RestoreSummary extends OutcomeCounts {
   phasesMs: Record<"read" | "classify" | "names" | "insert" | "report", number>;
 }
 
-async function* stagedRows(options: RestoreOptions, header: ExportHeader): AsyncGenerator<StagedRow> {
+async function* stagedBatches(options: RestoreOptions, header: ExportHeader): AsyncGenerator<StagedRow[]> {
   const now = options.now ?? new Date();
   const generate = options.generateReferralCode ?? newReferralCode;
-  for await (const { line, record } of readExportRows(options.file, header, options.limit)) {
-    const row = mapRow(record, line, header, now);
-    yield isRejected(row) ? row : { ...row, referralCode: generate() };
+  for await (const batch of readExportBatches(options.file, header, options.limit)) {
+    yield batch.map(({ line, record }) => {
+      const row = mapRow(record, line, header, now);
+      return isRejected(row) ? row : { ...row, referralCode: generate() };
+    });
   }
 }
 
@@ -61,11 +63,16 @@ export async function restoreUsers(pool: pg.Pool, options: RestoreOptions): Prom
 
   const client = await pool.connect();
   try {
+    // Temporary tables live in local buffers (8 MB by default); 100,000 staged rows are ~25 MB, and every pass over
+    // them then reads and writes temp files. Settable only before the session first touches a temporary table.
+    await client.query("SET temp_buffers = '256MB'");
     await client.query("BEGIN");
     // The username passes' estimates are high enough to trigger JIT, whose compile time (~1 s) exceeds the work itself.
     await client.query("SET LOCAL jit = off");
+    // The default 4 MB spills every sort and hash of 100,000 staged rows to disk (external merge, seen in EXPLAIN ANALYZE).
+    await client.query("SET LOCAL work_mem = '64MB'");
     await createStaging(client);
-    await copyIntoStaging(client, stagedRows(options, header));
+    await copyIntoStaging(client, stagedBatches(options, header));
     lap("read");
     await classifyStaged(client);
     lap("classify");

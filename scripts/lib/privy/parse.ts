@@ -23,14 +23,18 @@ function isBlank(record: string[]): boolean {
   return record.length === 1 && (record[0] ?? "").trim() === "";
 }
 
+/** Rows per batch: the pipeline (parse, map, COPY) hands on arrays, not single rows. */
+const BATCH_SIZE = 1000;
+
 /**
- * The data rows (header and blank lines skipped), at most `limit` of them.
+ * The data rows (header and blank lines skipped), at most `limit` of them, in
+ * batches of up to BATCH_SIZE (one await per batch instead of three per row).
  * Line numbers are counted here rather than taken from csv-parse's `info`
  * (which counts a CRLF inside a quoted field as two lines, and costs a third of
  * the parse time): each record spans one line plus the line breaks inside its fields.
  * A damaged file (e.g. a quote never closed) is an OperationError.
  */
-export async function* readExportRows(file: string, header: ExportHeader, limit = Infinity): AsyncGenerator<ExportRow> {
+export async function* readExportBatches(file: string, header: ExportHeader, limit = Infinity): AsyncGenerator<ExportRow[]> {
   const parser = parse({
     delimiter: header.delimiter,
     bom: true,
@@ -43,6 +47,7 @@ export async function* readExportRows(file: string, header: ExportHeader, limit 
   let nextLine = 1;
   let lastRowLine = 1;
   let rows = 0;
+  let batch: ExportRow[] = [];
   try {
     for await (const record of source.pipe(parser) as AsyncIterable<string[]>) {
       const line = nextLine;
@@ -50,8 +55,13 @@ export async function* readExportRows(file: string, header: ExportHeader, limit 
       if (line === 1 || isBlank(record)) continue;
       if (rows++ === limit) break;
       lastRowLine = line;
-      yield { line, record };
+      batch.push({ line, record });
+      if (batch.length === BATCH_SIZE) {
+        yield batch;
+        batch = [];
+      }
     }
+    if (batch.length > 0) yield batch;
   } catch (error) {
     if (error instanceof CsvError) {
       throw new OperationError(

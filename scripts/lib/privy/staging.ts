@@ -10,7 +10,10 @@ import type { MappedUser, RejectedRow } from "./map.ts";
 export const STAGING = "pg_temp.privy_restore_staging";
 export const NAMES = "pg_temp.privy_restore_names";
 
-/** outcome: rejected | duplicate | existing | conflict, or NULL for a row to import (most rows: no UPDATE needed). */
+/**
+ * outcome: rejected | duplicate | existing | conflict, or NULL for a row to import (most rows: no UPDATE needed).
+ * fillfactor 50 leaves room on each page, so the classification UPDATEs are HOT (no index entries rewritten).
+ */
 export async function createStaging(client: pg.PoolClient): Promise<void> {
   await client.query(`
     CREATE TEMP TABLE privy_restore_staging (
@@ -25,48 +28,40 @@ export async function createStaging(client: pg.PoolClient): Promise<void> {
       outcome       text,
       reason        text,
       detail        text
-    ) ON COMMIT DROP`);
+    ) WITH (fillfactor = 50) ON COMMIT DROP`);
   // The names given to the rows to import; the unique index is the last guard against a duplicate.
   await client.query(`CREATE TEMP TABLE privy_restore_names (line int PRIMARY KEY, username text NOT NULL UNIQUE) ON COMMIT DROP`);
 }
 
-/** COPY text format: backslash, tab, CR and LF escaped; \N is NULL. */
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+const COPY_SPECIAL = /[\\\t\n\r]/;
+
+/** COPY text format: backslash, tab, CR and LF escaped; \N is NULL. Most fields need no escaping: test before replacing. */
 function copyField(value: string | number | undefined | null): string {
   if (value === undefined || value === null) return "\\N";
-  return String(value).replace(/[\\\t\n\r]/g, (char) => ({ "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" })[char] ?? char);
+  const text = String(value);
+  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char) : text;
 }
 
 export type StagedRow = (MappedUser & { referralCode: string }) | RejectedRow;
 
 function copyLine(row: StagedRow): string {
-  const fields =
-    "reason" in row
-      ? [row.line, row.rawId, null, null, null, null, null, null, "rejected", row.reason, row.detail]
-      : [row.line, row.privyDid, row.createdAt?.toISOString(), row.email, row.solanaWallet, row.embeddedWallet,
-         row.usernameBase, row.referralCode, null, null, row.note];
-  return `${fields.map(copyField).join("\t")}\n`;
+  if ("reason" in row) {
+    return `${row.line}\t${copyField(row.rawId)}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\trejected\t${copyField(row.reason)}\t${copyField(row.detail)}\n`;
+  }
+  return `${row.line}\t${copyField(row.privyDid)}\t${copyField(row.createdAt?.toISOString())}\t${copyField(row.email)}\t` +
+    `${copyField(row.solanaWallet)}\t${copyField(row.embeddedWallet)}\t${copyField(row.usernameBase)}\t` +
+    `${copyField(row.referralCode)}\t\\N\t\\N\t${copyField(row.note)}\n`;
 }
 
-const COPY_BATCH = 500;
-
-/** Streams rows into the staging table with COPY (backpressure keeps memory flat). */
-export async function copyIntoStaging(client: pg.PoolClient, rows: AsyncIterable<StagedRow>): Promise<void> {
+/** Streams batches of rows into the staging table with COPY, one write per batch (backpressure keeps memory flat). */
+export async function copyIntoStaging(client: pg.PoolClient, batches: AsyncIterable<StagedRow[]>): Promise<void> {
   const copy = client.query(
     copyFrom(`COPY ${STAGING} (line, privy_did, created_at, email, solana, embedded, username_base, referral_code,
                                outcome, reason, detail) FROM STDIN`),
   );
   async function* text(): AsyncGenerator<string> {
-    let batch = "";
-    let count = 0;
-    for await (const row of rows) {
-      batch += copyLine(row);
-      if (++count === COPY_BATCH) {
-        yield batch;
-        batch = "";
-        count = 0;
-      }
-    }
-    if (batch) yield batch;
+    for await (const batch of batches) yield batch.map(copyLine).join("");
   }
   await pipeline(Readable.from(text()), copy);
   // Built after the load (faster than maintaining them during COPY); temp tables are never auto-analyzed.
@@ -93,16 +88,16 @@ export async function classifyStaged(client: pg.PoolClient): Promise<void> {
     `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'email belongs to another user', detail = 'held by ' || u."privyDid"
        FROM "User" u WHERE s.outcome IS NULL AND s.email IS NOT NULL AND lower(u.email) = s.email`,
   );
+  // One join per (staged column, user column) pair on the plain columns, so the planner sees their statistics and
+  // hashes (a join on a UNION of wallets got a merge join over 10^8 estimated rows); the smallest owner wins.
+  const walletMatches = ["solana", "embedded"].flatMap((staged) =>
+    ['"solanaWalletAddress"', '"embeddedWalletAddress"'].map(
+      (held) => `SELECT s.line, u."privyDid" AS owner FROM ${STAGING} s JOIN "User" u ON u.${held} = s.${staged} WHERE s.outcome IS NULL`,
+    ),
+  );
   await client.query(
     `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'wallet belongs to another user', detail = 'held by ' || m.owner
-       FROM (SELECT DISTINCT ON (sw.line) sw.line, w.owner
-               FROM (SELECT line, wallet FROM ${STAGING}, LATERAL (VALUES (solana), (embedded)) AS v(wallet)
-                      WHERE outcome IS NULL AND wallet IS NOT NULL) sw
-               JOIN (SELECT "solanaWalletAddress" AS wallet, "privyDid" AS owner FROM "User" WHERE "solanaWalletAddress" IS NOT NULL
-                     UNION ALL
-                     SELECT "embeddedWalletAddress", "privyDid" FROM "User" WHERE "embeddedWalletAddress" IS NOT NULL) w
-                 ON w.wallet = sw.wallet
-              ORDER BY sw.line, w.owner) m
+       FROM (SELECT line, min(owner) AS owner FROM (${walletMatches.join(" UNION ALL ")}) w GROUP BY line) m
       WHERE s.line = m.line`,
   );
   // Inside the file: the first row (by line) that claims an email or wallet keeps it, whatever its own outcome.
@@ -117,7 +112,8 @@ export async function classifyStaged(client: pg.PoolClient): Promise<void> {
     `WITH claims AS (
        SELECT line, wallet, outcome FROM ${STAGING}, LATERAL (VALUES (solana), (embedded)) AS v(wallet)
         WHERE wallet IS NOT NULL AND outcome IS DISTINCT FROM 'duplicate' AND outcome IS DISTINCT FROM 'rejected'),
-     first_claim AS (SELECT wallet, min(line) AS first_line FROM claims GROUP BY wallet HAVING count(DISTINCT line) > 1),
+     -- min <> max: claimed on two lines or more, as count(DISTINCT line) > 1, but hashable (no sort).
+     first_claim AS (SELECT wallet, min(line) AS first_line FROM claims GROUP BY wallet HAVING min(line) <> max(line)),
      later AS (SELECT c.line, min(f.first_line) AS first_line FROM claims c JOIN first_claim f ON f.wallet = c.wallet
                 WHERE c.outcome IS NULL AND c.line > f.first_line GROUP BY c.line)
      UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'wallet already on an earlier row', detail = 'see line ' || later.first_line
