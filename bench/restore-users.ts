@@ -15,9 +15,9 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { defineCommand, positiveInteger, runCli } from "../scripts/lib/cli.ts";
 import { parseDatabaseUrl, PROJECT_ROOT } from "../scripts/lib/config.ts";
-import { createPool, quoteIdent } from "../scripts/lib/db.ts";
+import { createPool } from "../scripts/lib/db.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
-import { runPrismaCliCaptured } from "../scripts/lib/prisma-cli.ts";
+import { databaseUrl, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { createPrisma } from "../scripts/lib/prisma-client.ts";
 import { PRIVY_COLUMNS } from "../scripts/lib/privy/export-format.ts";
 import type { RestoreSummary } from "../scripts/lib/privy/import.ts";
@@ -32,28 +32,12 @@ const program = defineCommand("bench:restore-users", "Benchmark db:restore-users
 const run = promisify(execFile);
 const adminUrl = process.env.BENCH_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-function urlFor(database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+const urlFor = (database: string) => databaseUrl(adminUrl, database);
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
-async function createDatabase(name: string, existing: number): Promise<pg.Pool> {
-  await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
-  await admin(`CREATE DATABASE ${quoteIdent(name)}`);
-  const migrate = await runPrismaCliCaptured(["migrate", "deploy"], { env: { ...process.env, DATABASE_URL: urlFor(name) } });
-  if (migrate.code !== 0) throw new OperationError(`migrate deploy failed on ${name}: ${migrate.output}`);
-  const pool = createPool(parseDatabaseUrl(urlFor(name)));
+
+async function createSeededDatabase(name: string, existing: number): Promise<pg.Pool> {
+  const pool = createPool(parseDatabaseUrl(await recreateMigratedDatabase(adminUrl, name)));
   await seedDatabase(pool, { users: existing, perUser: 0 });
   await pool.query("VACUUM ANALYZE");
   return pool;
@@ -139,7 +123,7 @@ await runCli(async () => {
     say(`bench:restore-users — ${options.rows.toLocaleString("en-US")} rows into ${options.existing.toLocaleString("en-US")} existing users; ${os.cpus().length} cores; ${new Date().toISOString()}`);
     const file = path.join(workDir, "export.tsv");
     await writeSyntheticExport(file, options.rows, 1, "cb");
-    const pool = await createDatabase(main, options.existing);
+    const pool = await createSeededDatabase(main, options.existing);
     try {
       const copy = await psqlCopySeconds(pool, main, file);
       const first = await restoreCli(main, file, workDir);
@@ -147,7 +131,7 @@ await runCli(async () => {
       const again = await restoreCli(main, file, workDir);
       if (again.summary.existing !== options.rows) throw new OperationError(`re-run: expected ${options.rows} existing, got ${again.summary.existing}`);
 
-      const other = await createDatabase(createManyDb, options.existing);
+      const other = await createSeededDatabase(createManyDb, options.existing);
       const createMany = await createManySeconds(pool, createManyDb).finally(() => other.end());
       const insertSeconds = first.summary.phasesMs.insert / 1000;
 
@@ -173,8 +157,8 @@ await runCli(async () => {
       await pool.end();
     }
   } finally {
-    await admin(`DROP DATABASE IF EXISTS ${quoteIdent(main)} WITH (FORCE)`).catch(() => {});
-    await admin(`DROP DATABASE IF EXISTS ${quoteIdent(createManyDb)} WITH (FORCE)`).catch(() => {});
+    await dropDatabase(adminUrl, main).catch(() => {});
+    await dropDatabase(adminUrl, createManyDb).catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
   }
 });
