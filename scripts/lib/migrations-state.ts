@@ -10,6 +10,8 @@ import { PROJECT_ROOT } from "./config.ts";
 import { qualifiedName } from "./db.ts";
 
 export const DEFAULT_MIGRATIONS_DIR = path.join(PROJECT_ROOT, "prisma", "migrations");
+/** Where Prisma records the migrations it ran. */
+export const MIGRATIONS_TABLE = "_prisma_migrations";
 
 export interface MigrationState {
   /** Finished and not rolled back, in name (= chronological) order. */
@@ -48,7 +50,7 @@ export async function readMigrationState(
   schema = "public",
 ): Promise<MigrationState> {
   const local = await localMigrations(migrationsDir);
-  const table = qualifiedName(schema, "_prisma_migrations");
+  const table = qualifiedName(schema, MIGRATIONS_TABLE);
   const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]);
   const records = exists.rows[0]?.found
     ? (

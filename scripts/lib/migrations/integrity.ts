@@ -4,12 +4,13 @@
 import type pg from "pg";
 import { qualifiedName } from "../db.ts";
 import { discoverTables } from "../tables.ts";
+import { MIGRATIONS_TABLE } from "../migrations-state.ts";
 
 /** "schema.table" -> exact row count. Prisma's own bookkeeping table is left out. */
 export type RowCounts = Record<string, number>;
 
 export async function countEveryTable(db: pg.Pool, schema: string): Promise<RowCounts> {
-  const tables = (await discoverTables(db, schema)).filter((table) => table.name !== "_prisma_migrations");
+  const tables = (await discoverTables(db, schema)).filter((table) => table.name !== MIGRATIONS_TABLE);
   if (tables.length === 0) return {};
   const selects = tables.map((table, i) => `SELECT $${i + 1}::text AS name, count(*)::text AS n FROM ${qualifiedName(schema, table.name)}`);
   const result = await db.query<{ name: string; n: string }>(selects.join(" UNION ALL "), tables.map((table) => table.name));

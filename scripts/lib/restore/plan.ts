@@ -3,6 +3,7 @@
 // deferred (self-references, cycles), and which checks each row gets.
 import type { BackupTableEntry } from "../backup/index.ts";
 import { OperationError, UsageError } from "../errors.ts";
+import { MIGRATIONS_TABLE } from "../migrations-state.ts";
 import { foreignKeyOrder, type ForeignKey, type TableInfo } from "../tables.ts";
 import type { UniqueKey } from "./catalog.ts";
 import { compareColumns, compareMigrations, describeDifferences, hasDifferences, type SchemaDifferences } from "./schema-check.ts";
@@ -10,8 +11,6 @@ import { compareColumns, compareMigrations, describeDifferences, hasDifferences,
 export type RestoreMode = "empty" | "skip-existing" | "replace";
 export const RESTORE_MODES: readonly RestoreMode[] = ["empty", "skip-existing", "replace"];
 
-/** Compared with the target, never loaded: it records the target's own schema history. */
-export const MIGRATIONS_TABLE = "_prisma_migrations";
 
 export interface PlannedTable {
   table: TableInfo;
@@ -57,6 +56,7 @@ function fileStem(entry: BackupTableEntry): string {
 
 /** The backup entries --tables names (by table, model or file name), or a UsageError listing the choices. */
 export function selectEntries(entries: BackupTableEntry[], requested?: string[]): BackupTableEntry[] {
+  // Compared with the target, never loaded: it records the target's own schema history.
   const loadable = entries.filter((entry) => entry.name !== MIGRATIONS_TABLE);
   if (!requested) return loadable;
   const selected = new Set<BackupTableEntry>();
