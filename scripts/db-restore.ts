@@ -1,6 +1,7 @@
 // `pnpm run db:restore --from <backup-summary-….json | latest>`: restores a
 // backup set into DATABASE_URL in one transaction (see scripts/lib/restore/).
 import { Option } from "commander";
+import { encryptionKeyFromEnv } from "./lib/backup/command.ts";
 import { ENCRYPTION_KEY_VARIABLE, defaultBackupDir } from "./lib/backup/index.ts";
 import { EXIT_FAILED, commaList, createReporter, defineCommand, positiveInteger, runCli } from "./lib/cli.ts";
 import { requireDatabaseUrl } from "./lib/config.ts";
@@ -57,7 +58,7 @@ await runCli(async () => {
     dryRun: options.dryRun,
     allowSchemaMismatch: options.allowSchemaMismatch,
     continueOnConflict: options.continueOnConflict,
-    encryptionKey: process.env[ENCRYPTION_KEY_VARIABLE] || undefined,
+    encryptionKey: encryptionKeyFromEnv(),
     lockTimeoutMs: options.lockTimeout * 1000,
     onProgress: ({ table, rows, totalRows }) => {
       if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;

@@ -1,6 +1,7 @@
 // `pnpm run db:status`: row counts now vs the newest backup, that backup's
 // age/kind/verification, migrations and data health checks. With --max-age it
 // is a monitor: exit 1 and an alert when the newest backup is too old.
+import { encryptionKeyFromEnv } from "./lib/backup/command.ts";
 import { defineCommand, runCli, EXIT_FAILED, EXIT_OK } from "./lib/cli.ts";
 import { sendAlert } from "./lib/alerts.ts";
 import { defaultBackupDir } from "./lib/backup/index.ts";
@@ -34,7 +35,7 @@ await runCli(async () => {
     const report = await collectStatus(pool, target, {
       backupDir: options.dir ?? defaultBackupDir(),
       verifyBackup: options.verify,
-      encryptionKey: process.env.BACKUP_ENCRYPTION_KEY || undefined,
+      encryptionKey: encryptionKeyFromEnv(),
       maxAgeMs,
     });
     const human = options.json ? process.stderr : process.stdout;
