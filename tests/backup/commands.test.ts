@@ -5,16 +5,12 @@ import { readSummary, type BackupSummary } from "../../scripts/lib/backup/index.
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { listAll, removeDir, tempDir } from "./support.ts";
+import { listAll, removeDir, tempDir, tempDirs } from "./support.ts";
 
 describe("backup commands", () => {
   let db: TestDatabase;
-  const dirs: string[] = [];
-  async function outDir(label: string): Promise<string> {
-    const dir = await tempDir(label);
-    dirs.push(dir);
-    return dir;
-  }
+  const dirs = tempDirs();
+  const outDir = (label: string) => dirs.make(label);
 
   before(async () => {
     db = await createTestDatabase();
@@ -22,7 +18,7 @@ describe("backup commands", () => {
   });
   after(async () => {
     await db.drop();
-    for (const dir of dirs) await removeDir(dir);
+    await dirs.removeAll();
   });
 
   it("db:backup prints one line per table when not on a terminal, then the set", async () => {

@@ -14,7 +14,7 @@ import { startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runProcess, runScript, type ScriptResult } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { entryOf, listAll, removeDir, tempDir } from "./support.ts";
+import { entryOf, listAll, tempDirs } from "./support.ts";
 
 /** The `error:` line a failed command printed: exactly one, naming the cause. */
 function errorLine(result: ScriptResult): string {
@@ -32,12 +32,8 @@ function withCredentials(url: string, user: string, password: string): string {
 
 describe("db:backup faults", () => {
   let db: TestDatabase;
-  const dirs: string[] = [];
-  async function outDir(label: string): Promise<string> {
-    const dir = await tempDir(label);
-    dirs.push(dir);
-    return dir;
-  }
+  const dirs = tempDirs();
+  const outDir = (label: string) => dirs.make(label);
 
   before(async () => {
     db = await createTestDatabase();
@@ -46,7 +42,7 @@ describe("db:backup faults", () => {
   });
   after(async () => {
     await db.drop();
-    for (const dir of dirs) await removeDir(dir);
+    await dirs.removeAll();
   });
 
   it("unreachable database: exit 1, the cause and a hint, an alert, nothing written", async () => {

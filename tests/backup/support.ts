@@ -17,6 +17,21 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /** A copy of the set's directory to damage; returns the copied summary's path. */
+/** Temporary directories made by one test file, all removed by `removeAll()` in its `after`. */
+export function tempDirs(): { make(label: string): Promise<string>; removeAll(): Promise<void> } {
+  const made: string[] = [];
+  return {
+    async make(label) {
+      const dir = await tempDir(label);
+      made.push(dir);
+      return dir;
+    },
+    async removeAll() {
+      for (const dir of made.splice(0)) await removeDir(dir);
+    },
+  };
+}
+
 export async function copySet(summaryPath: string, label: string): Promise<string> {
   const dir = await tempDir(label);
   await cp(path.dirname(summaryPath), dir, { recursive: true });

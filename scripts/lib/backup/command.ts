@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { commaList, createReporter, type Reporter } from "../cli.ts";
 import { requireDatabaseUrl } from "../config.ts";
 import { retentionPolicyFromEnv } from "../retention/policy.ts";
+import { formatBytes } from "../status/format.ts";
 import { pruneAfterBackup } from "../retention/report.ts";
 import { createBackup } from "./create-backup.ts";
 import { ENCRYPTION_KEY_VARIABLE } from "./encryption.ts";
@@ -54,15 +55,13 @@ function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
 function printSummary(reporter: Reporter, summaryPath: string, summary: BackupSummary): void {
   const rows = summary.tables.reduce((sum, table) => sum + table.rows, 0);
   const bytes = summary.tables.reduce((sum, table) => sum + table.bytes, 0);
   const layers = [summary.compression, summary.encryption?.algorithm].filter(Boolean).join(" + ") || "plain JSON";
   reporter.info(`backup set complete: ${summaryPath}`);
   reporter.info(
-    `  ${summary.kind}, ${summary.tables.length} tables, ${rows} rows, ${megabytes(bytes)} (${layers}), ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  ${summary.kind}, ${summary.tables.length} tables, ${rows} rows, ${formatBytes(bytes)} (${layers}), ${(summary.durationMs / 1000).toFixed(1)} s`,
   );
   for (const table of summary.tables) reporter.info(`  ${table.name.padEnd(22)} ${String(table.rows).padStart(10)} rows  ${table.file}`);
 }
