@@ -11,7 +11,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { commaList, defineCommand, positiveInteger, runCli } from "../scripts/lib/cli.ts";
+import { commaList, defineCommand, positiveInteger, runCli, scriptArgs } from "../scripts/lib/cli.ts";
 import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { createPool, quoteIdent } from "../scripts/lib/db.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
@@ -94,7 +94,7 @@ async function runPgDump(url: string, tables: string[], workDir: string): Promis
 
 async function runBackup(url: string, workDir: string): Promise<Measurement> {
   const out = path.join(workDir, "set");
-  const result = await measure(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-backup.ts"), "--out", out], {
+  const result = await measure(process.execPath, scriptArgs("db-backup", ["--out", out]), {
     ...process.env,
     DATABASE_URL: url,
     BACKUP_ENCRYPTION_KEY: "",

@@ -10,6 +10,7 @@ import path from "node:path";
 import { PROJECT_ROOT } from "../scripts/lib/config.ts";
 import { lintMigrations } from "../scripts/lib/migrations/lint.ts";
 import { migrationNames } from "../scripts/lib/migrations/sources.ts";
+import { scriptArgs } from "../scripts/lib/cli.ts";
 
 const count = Number(process.argv[2] ?? 200);
 const RUNS = 5;
@@ -111,7 +112,7 @@ try {
     findings = result.analyses.reduce((sum, analysis) => sum + analysis.findings.length, 0);
   }
 
-  const cli = Array.from({ length: 3 }, () => timeProcess(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-lint-migrations.ts"), dir]));
+  const cli = Array.from({ length: 3 }, () => timeProcess(process.execPath, scriptArgs("db-lint-migrations", [dir])));
   const require = createRequire(import.meta.url);
   const squawkBin = path.join(path.dirname(require.resolve("squawk-cli/package.json")), "js", "bin", "squawk");
   const squawk = Array.from({ length: 3 }, () => timeProcess(squawkBin, files));

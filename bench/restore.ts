@@ -19,6 +19,7 @@ import { quoteIdent } from "../scripts/lib/db.ts";
 import { createDatabase, databaseUrl, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
+import { scriptArgs } from "../scripts/lib/cli.ts";
 
 const { values } = parseArgs({
   options: {
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     console.log("loading with psql (reference) …");
     const reference = await timed("psql", ["-q", "-X", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", dumpFile, "-d", urlFor(names.psql)]);
     console.log("loading with db:restore …");
-    const ours = await timed(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-restore.ts"), "--from", summaryPath], {
+    const ours = await timed(process.execPath, scriptArgs("db-restore", ["--from", summaryPath]), {
       DATABASE_URL: urlFor(names.ours),
     });
 

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { runCli } from "./lib/cli.ts";
+import { runCli, scriptArgs } from "./lib/cli.ts";
 import { createPool } from "./lib/db.ts";
 import { PROJECT_ROOT, parseDatabaseUrl } from "./lib/config.ts";
 import { OperationError } from "./lib/errors.ts";
@@ -20,7 +20,7 @@ function step(title: string): void {
 /** Runs scripts/<script>.ts as a user would (a child process); any exit code but `expectedExit` stops the demo. */
 function runCommand(script: string, args: string[], databaseUrl: string, expectedExit = 0): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
+    const child = spawn(process.execPath, scriptArgs(script, args), {
       cwd: PROJECT_ROOT,
       env: { ...process.env, DATABASE_URL: databaseUrl },
       stdio: "inherit",

@@ -1,7 +1,9 @@
 // Conventions every script follows: --help, --json where a report is produced,
 // exit codes 0 ok / 1 failed / 2 usage or configuration error, one-line
 // errors with credentials redacted, human output on stderr when --json owns stdout.
+import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { PROJECT_ROOT } from "./config.ts";
 import { exitCodeOf } from "./errors.ts";
 import { describeDatabaseError } from "./db.ts";
 import { redactForLog } from "./redact.ts";
@@ -72,4 +74,9 @@ export async function runCli(main: () => Promise<number | void>): Promise<void> 
     code = exitCodeOf(error);
   }
   process.exitCode = code;
+}
+
+/** Node arguments that run scripts/<script>.ts as `pnpm run` does (through tsx), for child processes. */
+export function scriptArgs(script: string, args: string[] = []): string[] {
+  return ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args];
 }

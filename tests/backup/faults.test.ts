@@ -15,6 +15,7 @@ import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runProcess, runScript, type ScriptResult } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { entryOf, listAll, tempDirs } from "./support.ts";
+import { scriptArgs } from "../../scripts/lib/cli.ts";
 
 /** The `error:` line a failed command printed: exactly one, naming the cause. */
 function errorLine(result: ScriptResult): string {
@@ -172,7 +173,7 @@ describe("db:backup faults", () => {
     await db.pool.query(`CREATE TABLE bulk AS SELECT i AS id, repeat('x', 2000) AS pad FROM generate_series(1, 40000) i`);
     try {
       const dir = await outDir("fault-sigint");
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-backup.ts"), "--out", dir, "--tables", "bulk"], {
+      const child = spawn(process.execPath, scriptArgs("db-backup", ["--out", dir, "--tables", "bulk"]), {
         cwd: PROJECT_ROOT,
         env: { ...process.env, DATABASE_URL: db.url },
       });

@@ -1,8 +1,8 @@
 // Runs a CLI script the way a user does (a separate process) and captures
 // everything it says and its exit code.
 import { spawn } from "node:child_process";
-import path from "node:path";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+import { scriptArgs } from "../../scripts/lib/cli.ts";
 
 export interface ScriptResult {
   code: number;
@@ -16,7 +16,7 @@ export function runScript(
   env: NodeJS.ProcessEnv = {},
   options: { cwd?: string; input?: string } = {},
 ): Promise<ScriptResult> {
-  return runProcess(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args], {
+  return runProcess(process.execPath, scriptArgs(script, args), {
     cwd: options.cwd,
     input: options.input,
     // DATABASE_URL from the developer's shell or .env must never leak into a test.

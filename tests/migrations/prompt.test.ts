@@ -11,10 +11,11 @@ import { createScratchProject, type ScratchProject } from "../../scripts/lib/mig
 import { shellQuote } from "../../scripts/lib/migrations/prisma-project.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { scriptArgs } from "../../scripts/lib/cli.ts";
 
 /** Runs db:safe-migrate inside a pseudo-terminal, typing `answer`. */
 function onTerminal(db: TestDatabase, project: ScratchProject, answer: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
-  const command = [process.execPath, "--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-safe-migrate.ts"), "--config", project.config, "--backup-dir", project.backupDir]
+  const command = [process.execPath, ...scriptArgs("db-safe-migrate", ["--config", project.config, "--backup-dir", project.backupDir])]
     .map(shellQuote)
     .join(" ");
   return new Promise((resolve, reject) => {

@@ -12,6 +12,7 @@ import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { makeTempDir, tableDigests } from "./fixtures.ts";
+import { scriptArgs } from "../../scripts/lib/cli.ts";
 
 async function copySet(summaryPath: string, dir: string): Promise<string> {
   const from = path.dirname(summaryPath);
@@ -112,7 +113,7 @@ describe("restore faults", () => {
   });
 
   it("commits nothing when the restore is killed halfway", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", "db-restore.ts"), "--from", summaryPath], {
+    const child = spawn(process.execPath, scriptArgs("db-restore", ["--from", summaryPath]), {
       cwd: PROJECT_ROOT,
       env: { ...process.env, DATABASE_URL: target.url },
       stdio: ["ignore", "pipe", "pipe"],
