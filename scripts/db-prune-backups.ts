@@ -1,6 +1,6 @@
 // `pnpm run db:prune-backups`: deletes old backup sets by a keep-last +
 // daily/weekly/monthly (GFS) policy. Whole sets only, only files a summary
-// lists, the newest set and the newest pre-migration set always kept.
+// lists, the newest set and the newest pre-migration and pre-restore sets always kept.
 import { createReporter, defineCommand, runCli } from "./lib/cli.ts";
 import { defaultBackupDir } from "./lib/backup/index.ts";
 import { UsageError } from "./lib/errors.ts";
@@ -26,7 +26,7 @@ const program = defineCommand("db:prune-backups", "Delete old backup sets, keepi
   .option("--json", "print the report as JSON on stdout (human output moves to stderr)")
   .addHelpText(
     "after",
-    "\nAlways kept: the newest set and the newest pre-migration set. Only files a set's summary lists are deleted.\n" +
+    "\nAlways kept: the newest set and the newest pre-migration and pre-restore sets. Only files a set's summary lists are deleted.\n" +
       "Exit codes: 0 done (or dry run), 1 a file could not be deleted or a summary is inconsistent, 2 usage error.",
   );
 

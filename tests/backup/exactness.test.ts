@@ -5,7 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createBackup, populateRowsSql, readTableRows, verifyBackupSet, type BackupSummary } from "../../scripts/lib/backup/index.ts";
+import { createBackup, readTableRows, verifyBackupSet, type BackupSummary } from "../../scripts/lib/backup/index.ts";
+import { copyRowsInto } from "./support.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const TABLE = "Hard Types ✓";
@@ -67,7 +68,7 @@ const ROWS_SQL = `
   (7, NULL, 2, '3.14', NULL, 0.30000000000000004, 0.333333343, NULL, '2025-01-01', '2025-01-01', '2025-01-01', '2025-01-01 00:00:00+00',
       '{"a":null}', '{"a":null}', '\\x00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`;
 
-describe("exact round trip of every hard type (backup file → json_populate_record)", () => {
+describe("exact round trip of every hard type (backup file → COPY)", () => {
   let db: TestDatabase;
   let outDir: string;
   let summaryPath: string;
@@ -92,20 +93,12 @@ describe("exact round trip of every hard type (backup file → json_populate_rec
 
   async function restoreInto(copyTable: string): Promise<void> {
     const entry = summary.tables.find((t) => t.name === TABLE)!;
-    const rows: string[] = [];
-    for await (const row of readTableRows(summaryPath, entry)) rows.push(row);
-    assert.equal(rows.length, 7);
     // Restore in a session with another time zone and date style: the text must carry everything.
     const client = await db.pool.connect();
     try {
       await client.query(`SET TIME ZONE 'America/St_Johns'; SET DateStyle = 'SQL, DMY'; SET IntervalStyle = 'postgres'`);
       await client.query(`CREATE TABLE "${copyTable}" (LIKE "${TABLE}")`);
-      const columns = entry.columns;
-      await client.query(
-        `INSERT INTO "${copyTable}" (${columns.map((c) => `"${c.name.replaceAll('"', '""')}"`).join(", ")})
-         ${populateRowsSql("public", TABLE, columns)}`,
-        [`[${rows.join(",")}]`],
-      );
+      assert.equal(await copyRowsInto(client, copyTable, summaryPath, entry), 7);
     } finally {
       client.release();
     }

@@ -5,7 +5,10 @@ import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
-import { populateRowsSql, readTableRows, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
+import { JsonRowsToCopyText, readTableRowBatches, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
 import { quoteIdent } from "../../scripts/lib/db.ts";
 
 export async function tempDir(label: string): Promise<string> {
@@ -81,7 +84,24 @@ export async function collect(rows: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-/** Loads a table file's rows into a new table `copy` shaped like the original (json_populate_record). */
+/** Loads a table file's rows into `table` (which has the entry's columns) through COPY, as restore does. */
+export async function copyRowsInto(
+  client: pg.PoolClient,
+  table: string,
+  summaryPath: string,
+  entry: BackupTableEntry,
+  options: { encryptionKey?: string } = {},
+): Promise<number> {
+  const encoder = new JsonRowsToCopyText(entry.file, entry.columns, entry.columns.map((column) => column.name));
+  async function* text(): AsyncGenerator<Buffer> {
+    for await (const batch of readTableRowBatches(summaryPath, entry, options)) yield encoder.encode(batch);
+  }
+  const columns = entry.columns.map((column) => quoteIdent(column.name)).join(", ");
+  await pipeline(Readable.from(text()), client.query(copyFrom(`COPY ${quoteIdent(table)} (${columns}) FROM STDIN`)));
+  return encoder.rows;
+}
+
+/** Loads a table file's rows into a new table `copy` shaped like the original. */
 export async function restoreCopy(
   db: pg.Pool,
   summaryPath: string,
@@ -89,13 +109,13 @@ export async function restoreCopy(
   copy: string,
   options: { encryptionKey?: string } = {},
 ): Promise<void> {
-  const rows = await collect(readTableRows(summaryPath, entry, options));
   await db.query(`CREATE TABLE ${quoteIdent(copy)} (LIKE ${quoteIdent(entry.name)})`);
-  await db.query(
-    `INSERT INTO ${quoteIdent(copy)} (${entry.columns.map((c) => quoteIdent(c.name)).join(", ")})
-     ${populateRowsSql(entry.schema, entry.name, entry.columns)}`,
-    [`[${rows.join(",")}]`],
-  );
+  const client = await db.connect();
+  try {
+    await copyRowsInto(client, copy, summaryPath, entry, options);
+  } finally {
+    client.release();
+  }
 }
 
 /** Rows of `a` missing from `b` plus rows of `b` missing from `a`, compared by their full text. */

@@ -71,6 +71,16 @@ describe("retention: which sets a GFS policy keeps", () => {
     assert.deepEqual(preMigration[0]!.reasons, ["newest pre-migration set"]);
   });
 
+  it("likewise keeps the newest pre-restore set (what a replace overwrote)", () => {
+    const decisions = decideRetention(
+      sets(["2026-02-10T02:00:00Z", "pre-restore"], ["2026-02-01T02:00:00Z", "pre-restore"], ...nightly("2026-11-28", 3).map((s) => s.id)),
+      { keepLast: 3, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+    );
+    const preRestore = decisions.filter((d) => d.set.kind === "pre-restore");
+    assert.deepEqual(preRestore.map((d) => [d.set.id, d.keep]), [["2026-02-10T02:00:00Z", true], ["2026-02-01T02:00:00Z", false]]);
+    assert.deepEqual(preRestore[0]!.reasons, ["newest pre-restore set"]);
+  });
+
   it("never prunes the newest set, even with every count at 0", () => {
     const decisions = decideRetention(sets("2026-11-28T02:00:00Z", "2026-11-27T02:00:00Z"), {
       keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0,

@@ -157,6 +157,7 @@ describe("restore modes", () => {
 
       assert.ok(report.preRestoreBackup && existsSync(report.preRestoreBackup));
       const pre = await readSummary(report.preRestoreBackup);
+      assert.equal(pre.kind, "pre-restore");
       assert.deepEqual(pre.counts, Object.fromEntries(report.tables.map((t) => [t.table, t.replaced])));
       // The pre-restore backup holds the replaced data: restoring it brings the vandalised state back.
       const undo = await runScript(

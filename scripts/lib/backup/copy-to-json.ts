@@ -4,7 +4,7 @@
 // faster than making the server build JSON with row_to_json.
 //
 // Each value is PostgreSQL's own text for it, which its input function reads
-// back exactly (json_populate_record feeds a JSON string to the input function):
+// back exactly (json-to-copy.ts hands it to COPY, which calls the input function):
 //   SQL NULL                    -> null
 //   integer/numeric/float types -> a JSON number ("NaN", "Infinity" as strings)
 //   boolean                     -> true / false
@@ -14,6 +14,7 @@
 // COPY's escapes for \\ \n \r \t \b \f are JSON's own, so text passes through
 // almost untouched.
 import { Transform, type TransformCallback } from "node:stream";
+import { ByteOutput } from "../byte-output.ts";
 import { OperationError } from "../errors.ts";
 import { ROW_ANNOTATION_KEY, isJsonType, type ColumnType } from "./row-encoding.ts";
 
@@ -49,38 +50,6 @@ const NULL = Buffer.from("null");
 const TRUE = Buffer.from("true");
 const FALSE = Buffer.from("false");
 
-/** A growable output buffer: one allocation per chunk in the common case. */
-class Output {
-  buffer: Buffer;
-  length = 0;
-  constructor(size: number) {
-    this.buffer = Buffer.allocUnsafe(size);
-  }
-  reserve(bytes: number): void {
-    if (this.length + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
-    this.buffer.copy(grown, 0, 0, this.length);
-    this.buffer = grown;
-  }
-  bytes(source: Buffer, start = 0, end = source.length): void {
-    this.reserve(end - start);
-    if (end - start > 32) {
-      source.copy(this.buffer, this.length, start, end);
-      this.length += end - start;
-      return;
-    }
-    // Keys and short values: a loop beats Buffer.copy's per-call overhead.
-    const buffer = this.buffer;
-    let at = this.length;
-    for (let i = start; i < end; i++) buffer[at++] = source[i]!;
-    this.length = at;
-  }
-  byte(value: number): void {
-    this.reserve(1);
-    this.buffer[this.length++] = value;
-  }
-}
-
 export class CopyTextToJsonArray extends Transform {
   rows = 0;
   private pending: Buffer | null = null;
@@ -105,7 +74,7 @@ export class CopyTextToJsonArray extends Transform {
     const end = input.lastIndexOf(LF) + 1;
     this.pending = end < input.length ? Buffer.from(input.subarray(end)) : null;
     if (end === 0) return callback();
-    const out = new Output(Math.ceil(end * 1.25) + 64);
+    const out = new ByteOutput(Math.ceil(end * 1.25) + 64);
     try {
       for (let start = 0; start < end; ) {
         const lineEnd = input.indexOf(LF, start);
@@ -124,7 +93,7 @@ export class CopyTextToJsonArray extends Transform {
     callback(null, this.rows === 0 ? Buffer.concat([OPEN, CLOSE_EMPTY]) : CLOSE_AFTER_ROWS);
   }
 
-  private row(input: Buffer, start: number, end: number, out: Output): void {
+  private row(input: Buffer, start: number, end: number, out: ByteOutput): void {
     out.bytes(this.rows === 0 ? OPEN : SEPARATOR);
     let jsonNulls: Buffer[] | null = null;
     let fieldStart = start;
@@ -195,7 +164,7 @@ function isWhitespaceBefore(input: Buffer, end: number): boolean {
  * JSON does; \v and the control characters COPY leaves raw need \u00XX, and
  * quotes need a backslash.
  */
-function quoted(input: Buffer, start: number, end: number, out: Output): void {
+function quoted(input: Buffer, start: number, end: number, out: ByteOutput): void {
   out.reserve((end - start) * 6 + 2);
   const buffer = out.buffer;
   let at = out.length;
@@ -240,7 +209,7 @@ const UNESCAPED: Record<number, number> = { 0x6e: SPACE, 0x72: SPACE, 0x74: TAB,
  * whitespace between JSON tokens (strings escape theirs), kept by `json`;
  * it becomes a space so the file keeps one row per line.
  */
-function unescapedJson(input: Buffer, start: number, end: number, out: Output): void {
+function unescapedJson(input: Buffer, start: number, end: number, out: ByteOutput): void {
   out.reserve(end - start);
   const buffer = out.buffer;
   let at = out.length;

@@ -1,7 +1,8 @@
 // The backup library's public API: what the backup, restore, migration and
 // operations commands build on.
 export { createBackup, type BackupOptions, type BackupProgress } from "./create-backup.ts";
-export { readTableRows } from "./read-rows.ts";
+export { readTableRowBatches, readTableRows, type ReadRowsOptions } from "./read-rows.ts";
+export { JsonRowsToCopyText } from "./json-to-copy.ts";
 export {
   defaultBackupDir,
   listBackupSets,
@@ -13,4 +14,4 @@ export {
 } from "./summary.ts";
 export { ENCRYPTION_KEY_VARIABLE, type EncryptionInfo } from "./encryption.ts";
 export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
-export { populateRowsSql, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";
+export { ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";

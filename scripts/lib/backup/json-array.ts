@@ -8,21 +8,26 @@
 import { OperationError } from "../errors.ts";
 
 const LF = 0x0a;
+const COMMA = 0x2c;
 
 /**
- * Splits a table file's content into row texts, checking the array structure:
- * "[" first, rows separated by ",\n", "]" last. Holds back one row to know
- * whether it is the last. Throws an OperationError naming `fileName`.
+ * Splits a table file's content into rows (their bytes, without the trailing
+ * ","), one batch per chunk read, checking the array structure: "[" first,
+ * rows separated by ",\n", "]" last. Holds back one row to know whether it is
+ * the last. Batches rather than single rows: restore handles millions of rows,
+ * and one async step per row would cost more than the rows themselves.
+ * Throws an OperationError naming `fileName`.
  */
-export async function* jsonArrayRows(content: AsyncIterable<Buffer>, fileName: string): AsyncGenerator<string> {
+export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileName: string): AsyncGenerator<Buffer[]> {
   let carry: Buffer | null = null;
   let line = 0;
   let opened = false;
   let closed = false;
   let heldRow: Buffer | null = null;
-  const broken = (reason: string) => new OperationError(`${fileName}: line ${line}: ${reason}`);
+  const broken = (reason: string) =>
+    new OperationError(`${fileName}: line ${line}: ${reason}; the file is not as the backup wrote it — restore from another backup set`);
 
-  function* take(text: Buffer): Generator<string> {
+  function take(text: Buffer, batch: Buffer[]): void {
     line++;
     if (closed) {
       if (text.length === 0) return;
@@ -35,28 +40,28 @@ export async function* jsonArrayRows(content: AsyncIterable<Buffer>, fileName: s
     }
     if (text.length === 1 && text[0] === 0x5d) {
       if (heldRow) {
-        if (heldRow[heldRow.length - 1] === 0x2c) throw broken('the last row ends with ","');
-        yield heldRow.toString("utf8");
+        if (heldRow[heldRow.length - 1] === COMMA) throw broken('the last row ends with ","');
+        batch.push(heldRow);
         heldRow = null;
       }
       closed = true;
       return;
     }
     if (heldRow) {
-      if (heldRow[heldRow.length - 1] !== 0x2c) throw broken('the previous row does not end with ","');
-      yield heldRow.toString("utf8", 0, heldRow.length - 1);
+      if (heldRow[heldRow.length - 1] !== COMMA) throw broken('the previous row does not end with ","');
+      batch.push(heldRow.subarray(0, heldRow.length - 1));
     }
     heldRow = text;
   }
 
   for await (const chunk of content) {
+    const batch: Buffer[] = [];
     let start = 0;
     let newline = chunk.indexOf(LF);
     while (newline !== -1) {
       const piece = chunk.subarray(start, newline);
-      const text: Buffer = carry ? Buffer.concat([carry, piece]) : piece;
+      take(carry ? Buffer.concat([carry, piece]) : piece, batch);
       carry = null;
-      yield* take(text);
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
     }
@@ -64,8 +69,11 @@ export async function* jsonArrayRows(content: AsyncIterable<Buffer>, fileName: s
       const rest = chunk.subarray(start);
       carry = carry ? Buffer.concat([carry, rest]) : Buffer.from(rest);
     }
+    if (batch.length > 0) yield batch;
   }
-  if (carry && carry.length > 0) yield* take(carry);
+  const last: Buffer[] = [];
+  if (carry && carry.length > 0) take(carry, last);
+  if (last.length > 0) yield last;
   if (!closed) {
     line++;
     throw broken("the file ends before the closing ] (truncated)");

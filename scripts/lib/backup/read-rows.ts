@@ -6,7 +6,7 @@ import { pipeline, type Readable, type Transform } from "node:stream";
 import { ConfigError, OperationError } from "../errors.ts";
 import { ENCRYPTION_KEY_VARIABLE, WrongKeyError, createDecryptStream, existingSetKey, type SetKey } from "./encryption.ts";
 import { Digest, gunzipLayer } from "./files.ts";
-import { jsonArrayRows } from "./json-array.ts";
+import { jsonArrayRowBatches } from "./json-array.ts";
 import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface TableContent {
@@ -106,34 +106,47 @@ export async function authenticate(
   return checksumProblem(entry, stored, plaintext);
 }
 
+export interface ReadRowsOptions {
+  encryptionKey?: string;
+  /**
+   * The caller verified the whole set a moment ago (verifyBackupSet) and
+   * undoes everything it did with the rows if the read throws (restore's
+   * single transaction): skip the checking pass before rows are handed out.
+   * The checks at the end of the read still run.
+   */
+  verifiedJustNow?: boolean;
+}
+
 /**
- * Each row's JSON text, exactly as stored, streamed.
+ * Each row's JSON bytes, exactly as stored, streamed in batches (one per chunk read).
  *
  * Guarantee: no row is handed out before the whole file has been checked
  * against the summary — a first pass recomputes its size and SHA-256 and, when
- * encrypted, decrypts it and checks the GCM tag and the plaintext checksum.
- * The second pass, which yields rows, checks all of that again and the row
- * count at its end, and throws (naming the file) if anything changed in
- * between. A consumer that finished iterating without an error received
- * exactly the rows the backup wrote.
+ * encrypted, decrypts it and checks the GCM tag and the plaintext checksum
+ * (skipped with `verifiedJustNow`, see above). The second pass, which yields
+ * rows, checks all of that again and the row count at its end, and throws
+ * (naming the file) if anything changed in between. A consumer that finished
+ * iterating without an error received exactly the rows the backup wrote.
  */
-export async function* readTableRows(
+export async function* readTableRowBatches(
   summaryPath: string,
   entry: BackupTableEntry,
-  options: { encryptionKey?: string } = {},
-): AsyncGenerator<string> {
+  options: ReadRowsOptions = {},
+): AsyncGenerator<Buffer[]> {
   const summary = await readSummary(summaryPath);
   const setKey = await keyForSet(summaryPath, summary, options.encryptionKey, entry.file);
 
-  const problem = await authenticate(summaryPath, summary, entry, setKey);
-  if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
+  if (!options.verifiedJustNow) {
+    const problem = await authenticate(summaryPath, summary, entry, setKey);
+    if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
+  }
 
   const read = openTableContent(summaryPath, summary, entry, setKey);
   let rows = 0;
   try {
-    for await (const row of jsonArrayRows(read.content, entry.file)) {
-      rows++;
-      yield row;
+    for await (const batch of jsonArrayRowBatches(read.content, entry.file)) {
+      rows += batch.length;
+      yield batch;
     }
   } catch (error) {
     throw describeReadError(error, entry.file);
@@ -142,6 +155,19 @@ export async function* readTableRows(
     read.content.destroy();
   }
   const changed = checksumProblem(entry, read.stored, read.plaintext);
-  if (changed) throw new OperationError(`${entry.file}: changed while it was being read: ${changed}`);
-  if (rows !== entry.rows) throw new OperationError(`${entry.file}: holds ${rows} rows, the summary says ${entry.rows}`);
+  if (changed) {
+    throw new OperationError(
+      `${entry.file}: changed while it was being read (${changed}); something is writing to the backup directory — stop it, then verify the set (pnpm run db:verify-backup) and retry`,
+    );
+  }
+  if (rows !== entry.rows) {
+    throw new OperationError(`${entry.file}: holds ${rows} rows, the summary says ${entry.rows}; the set is damaged — restore from another backup set`);
+  }
+}
+
+/** readTableRowBatches, one row's JSON text at a time. */
+export async function* readTableRows(summaryPath: string, entry: BackupTableEntry, options: ReadRowsOptions = {}): AsyncGenerator<string> {
+  for await (const batch of readTableRowBatches(summaryPath, entry, options)) {
+    for (const row of batch) yield row.toString("utf8");
+  }
 }

@@ -7,8 +7,9 @@ import { OperationError, UsageError } from "../errors.ts";
 import type { EncryptionInfo } from "./encryption.ts";
 import { timestampOfSummaryFile } from "./naming.ts";
 
-export type BackupKind = "manual" | "scheduled" | "pre-migration";
-export const BACKUP_KINDS: readonly BackupKind[] = ["manual", "scheduled", "pre-migration"];
+/** pre-restore: what db:restore --mode replace was about to overwrite, taken before it touched anything. */
+export type BackupKind = "manual" | "scheduled" | "pre-migration" | "pre-restore";
+export const BACKUP_KINDS: readonly BackupKind[] = ["manual", "scheduled", "pre-migration", "pre-restore"];
 
 export const TOOL_NAME = "prisma-data-guard";
 

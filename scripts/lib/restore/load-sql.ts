@@ -1,23 +1,34 @@
-// The statement that loads one batch of a table. PostgreSQL itself turns the
-// backup's JSON rows back into typed values (the backup library's
-// populateRowsSql: json_populate_record over the target's row type, JSON null
-// kept apart from SQL NULL), so every type comes back exactly as it was dumped.
-// $1 is the batch: a JSON array of the backup's row objects.
-import { populateRowsSql } from "../backup/index.ts";
+// The statements that load a table. Rows arrive as COPY text (the backup
+// library's JsonRowsToCopyText), so every value goes through its type's input
+// function and comes back exactly as it was dumped. A checked load copies a
+// batch into STAGING, a temporary table with the planned columns' types, and
+// classifies it there.
 import { qualifiedName, quoteIdent } from "../db.ts";
 import type { ForeignKey } from "../tables.ts";
 import type { PlannedTable } from "./plan.ts";
 
-/** Whether a batch needs the row-by-row classification (else a plain INSERT … SELECT). */
+export const STAGING = "pg_temp.pdg_restore_incoming";
+
+/** Whether a batch needs the row-by-row classification (else a plain COPY into the table). */
 export function needsChecks(planned: PlannedTable): boolean {
   return planned.skipExisting || planned.uniqueChecks.length > 0 || planned.parentChecks.length > 0;
 }
 
-/** The batch's rows, typed, with the planned columns in order. */
-function source(planned: PlannedTable): string {
-  const types = new Map(planned.table.columns.map((column) => [column.name, column.type]));
-  const columns = planned.columns.map((name) => ({ name, type: types.get(name)! }));
-  return populateRowsSql(planned.table.schema, planned.table.name, columns);
+function columnList(planned: PlannedTable): string {
+  return planned.columns.map(quoteIdent).join(", ");
+}
+
+/** COPY of the planned columns into the table itself, or into STAGING. */
+export function copyIntoSql(planned: PlannedTable, options: { staging?: boolean } = {}): string {
+  const target = options.staging ? STAGING : qualifiedName(planned.table.schema, planned.table.name);
+  // COPY writes identity columns' given values as INSERT … OVERRIDING SYSTEM VALUE would: the backup's values win.
+  return `COPY ${target} (${columnList(planned)}) FROM STDIN`;
+}
+
+/** STAGING with the planned columns' types and nothing else (no constraints, defaults or indexes). */
+export function createStagingSql(planned: PlannedTable): string {
+  return `CREATE TEMP TABLE pdg_restore_incoming ON COMMIT DROP AS
+    SELECT ${columnList(planned)} FROM ${qualifiedName(planned.table.schema, planned.table.name)} WITH NO DATA`;
 }
 
 function insertInto(planned: PlannedTable): string {
@@ -25,11 +36,6 @@ function insertInto(planned: PlannedTable): string {
   // Identity ALWAYS columns refuse explicit values without it; the backup's values must win.
   const overriding = planned.table.columns.some((column) => column.identity === "a") ? " OVERRIDING SYSTEM VALUE" : "";
   return `INSERT INTO ${qualifiedName(planned.table.schema, planned.table.name)} (${columns})${overriding}`;
-}
-
-/** Plain load: every row of the batch is inserted (empty and replace modes with no outside parents). */
-export function plainInsertSql(planned: PlannedTable): string {
-  return `${insertInto(planned)} ${source(planned)}`;
 }
 
 function matches(left: string, right: string, columns: string[], referenced = columns): string {
@@ -50,7 +56,8 @@ function literal(text: string): string {
 /**
  * Classifying load: each row is skipped (primary key present), refused
  * (clashes on a unique key, or its parent row is missing) or inserted, in
- * one statement. Returns inserted, skipped and the refused rows' keys.
+ * one statement over the batch in STAGING. Returns inserted, skipped and the
+ * refused rows' keys.
  */
 export function checkedInsertSql(planned: PlannedTable): string {
   const { schema, name, primaryKey } = planned.table;
@@ -69,9 +76,8 @@ export function checkedInsertSql(planned: PlannedTable): string {
   const problemArray = problems.length > 0 ? `array_remove(ARRAY[${problems.join(",\n            ")}]::text[], NULL)` : `'{}'::text[]`;
   const keyColumns = (hasKey ? primaryKey : planned.columns).map((column) => `c.${quoteIdent(column)}`);
   const columns = planned.columns.map((column) => `c.${quoteIdent(column)}`).join(", ");
-  return `WITH incoming (${planned.columns.map(quoteIdent).join(", ")}) AS MATERIALIZED (${source(planned)}),
-  classified AS MATERIALIZED (
-    SELECT i.*, ${present} AS pdg_present, ${problemArray} AS pdg_problems FROM incoming i),
+  return `WITH classified AS MATERIALIZED (
+    SELECT i.*, ${present} AS pdg_present, ${problemArray} AS pdg_problems FROM ${STAGING} i),
   inserted AS (
     ${insertInto(planned)} SELECT ${columns} FROM classified c
      WHERE NOT c.pdg_present AND cardinality(c.pdg_problems) = 0 RETURNING 1)

@@ -1,13 +1,17 @@
-// Streams one table's rows from the backup into the database in batches.
-// While PostgreSQL works on one batch the next is read from the file, so
-// reading and loading overlap; memory holds at most two batches.
+// Streams one table's rows from the backup into the database with COPY.
+// A plain load copies straight into the table; a checked load (rows that may
+// be skipped or refused) copies each batch into a temporary staging table and
+// classifies it there in one statement. Memory holds one batch either way.
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { checkedInsertSql, needsChecks, plainInsertSql } from "./load-sql.ts";
+import { from as copyFrom } from "pg-copy-streams";
+import { JsonRowsToCopyText } from "../backup/index.ts";
+import { STAGING, checkedInsertSql, copyIntoSql, createStagingSql, needsChecks } from "./load-sql.ts";
 import type { PlannedTable } from "./plan.ts";
 
-/** A batch is sent once it holds this many characters of JSON (or BATCH_ROWS rows). */
-const BATCH_CHARS = 4 * 1024 * 1024;
-const BATCH_ROWS = 10_000;
+/** Rows classified per statement in a checked load. */
+const CHECKED_BATCH_ROWS = 10_000;
 /** Refused rows kept per table for the report; the count is always exact. */
 export const REFUSED_ROWS_KEPT = 1000;
 
@@ -28,67 +32,80 @@ export interface TableLoadResult {
   refused: RefusedRow[];
 }
 
-interface BatchResult {
-  inserted: number;
-  skipped: number;
-  refused: RefusedRow[];
-}
-
+/** `batches`: the table file's rows (readTableRowBatches); `onRows` reports the rows sent so far. */
 export async function loadTable(
   client: pg.PoolClient,
   planned: PlannedTable,
-  rows: AsyncIterable<string>,
-  onBatch?: (rowsDone: number) => void,
+  batches: AsyncIterable<Buffer[]>,
+  onRows?: (rowsDone: number) => void,
 ): Promise<TableLoadResult> {
-  const checked = needsChecks(planned);
-  const sql = checked ? checkedInsertSql(planned) : plainInsertSql(planned);
-  const total: TableLoadResult = { rows: 0, inserted: 0, skipped: 0, refusedCount: 0, refused: [] };
+  const encoder = new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns);
+  return needsChecks(planned)
+    ? loadChecked(client, planned, encoder, batches, onRows)
+    : loadPlain(client, planned, encoder, batches, onRows);
+}
 
-  const send = async (batch: string[]): Promise<void> => {
-    const payload = `[${batch.join(",")}]`;
-    const result = checked ? await runChecked(client, sql, payload, planned.table.name) : await runPlain(client, sql, payload);
-    total.rows += batch.length;
-    total.inserted += result.inserted;
-    total.skipped += result.skipped;
-    total.refusedCount += result.refused.length;
-    total.refused.push(...result.refused.slice(0, REFUSED_ROWS_KEPT - total.refused.length));
-    onBatch?.(total.rows);
-  };
+async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
+  await pipeline(Readable.from(text), client.query(copyFrom(sql)));
+}
 
-  let inFlight: Promise<void> | null = null;
-  let batch: string[] = [];
-  let chars = 0;
-  for await (const row of rows) {
-    batch.push(row);
-    chars += row.length;
-    if (chars >= BATCH_CHARS || batch.length >= BATCH_ROWS) {
-      await inFlight;
-      inFlight = send(batch);
-      // Observed by the next await; this keeps a failure from counting as unhandled meanwhile.
-      inFlight.catch(() => {});
-      batch = [];
-      chars = 0;
+async function loadPlain(
+  client: pg.PoolClient,
+  planned: PlannedTable,
+  encoder: JsonRowsToCopyText,
+  batches: AsyncIterable<Buffer[]>,
+  onRows?: (rowsDone: number) => void,
+): Promise<TableLoadResult> {
+  async function* text(): AsyncGenerator<Buffer> {
+    for await (const batch of batches) {
+      yield encoder.encode(batch);
+      onRows?.(encoder.rows);
     }
   }
-  await inFlight;
-  if (batch.length > 0) await send(batch);
-  return total;
+  await copyText(client, copyIntoSql(planned), text());
+  return { rows: encoder.rows, inserted: encoder.rows, skipped: 0, refusedCount: 0, refused: [] };
 }
 
-async function runPlain(client: pg.PoolClient, sql: string, payload: string): Promise<BatchResult> {
-  const result = await client.query(sql, [payload]);
-  return { inserted: result.rowCount ?? 0, skipped: 0, refused: [] };
-}
+async function loadChecked(
+  client: pg.PoolClient,
+  planned: PlannedTable,
+  encoder: JsonRowsToCopyText,
+  batches: AsyncIterable<Buffer[]>,
+  onRows?: (rowsDone: number) => void,
+): Promise<TableLoadResult> {
+  const total: TableLoadResult = { rows: 0, inserted: 0, skipped: 0, refusedCount: 0, refused: [] };
+  const sql = checkedInsertSql(planned);
+  const table = planned.table.name;
+  await client.query(createStagingSql(planned));
 
-async function runChecked(client: pg.PoolClient, sql: string, payload: string, table: string): Promise<BatchResult> {
-  const result = await client.query<{ inserted: number; skipped: number; refused: { key: unknown[]; problems: string[] }[] | null }>(
-    sql,
-    [payload],
-  );
-  const row = result.rows[0]!;
-  return {
-    inserted: row.inserted,
-    skipped: row.skipped,
-    refused: (row.refused ?? []).map((refused) => ({ table, key: refused.key, problems: refused.problems })),
+  const classify = async (text: Buffer[], rows: number): Promise<void> => {
+    await copyText(client, copyIntoSql(planned, { staging: true }), text);
+    const result = await client.query<{ inserted: number; skipped: number; refused: { key: unknown[]; problems: string[] }[] | null }>(sql);
+    await client.query(`TRUNCATE ${STAGING}`);
+    const row = result.rows[0]!;
+    const refused = row.refused ?? [];
+    total.rows += rows;
+    total.inserted += row.inserted;
+    total.skipped += row.skipped;
+    total.refusedCount += refused.length;
+    total.refused.push(
+      ...refused.slice(0, REFUSED_ROWS_KEPT - total.refused.length).map(({ key, problems }) => ({ table, key, problems })),
+    );
+    onRows?.(total.rows);
   };
+
+  let pending: Buffer[] = [];
+  let pendingRows = 0;
+  for await (const batch of batches) {
+    pending.push(encoder.encode(batch));
+    pendingRows += batch.length;
+    if (pendingRows >= CHECKED_BATCH_ROWS) {
+      await classify(pending, pendingRows);
+      pending = [];
+      pendingRows = 0;
+    }
+  }
+  if (pendingRows > 0) await classify(pending, pendingRows);
+  await client.query(`DROP TABLE ${STAGING}`);
+  return total;
 }

@@ -30,7 +30,10 @@ export interface RestoreReport {
   tables: TableReport[];
   /** The first refused rows of each table (the per-table counts are exact). */
   refusedRows: RefusedRow[];
+  /** Foreign keys made DEFERRABLE for the load and checked at its end (self-references, cycles). */
   deferredForeignKeys: string[];
+  /** Dropped before the load and built again after it (empty and replace modes; see index-rebuild.ts). */
+  rebuilt: { keysAndIndexes: number; foreignKeys: number; durationMs: number };
   sequences: SequenceReset[];
   /** replace mode: the backup taken of the tables before they were emptied. */
   preRestoreBackup: string | null;
@@ -67,6 +70,10 @@ export function formatReport(report: RestoreReport, refusedShown = 20): string[]
       lines.push(`  ${row.table} (${describeKey(row.key)}): ${row.problems.map(describeProblem).join("; ")}`);
     }
     if (refusedTotal > refusedShown) lines.push(`  … ${refusedTotal - Math.min(refusedShown, report.refusedRows.length)} more (--json lists up to 1000 per table)`);
+  }
+  const { keysAndIndexes, foreignKeys, durationMs } = report.rebuilt;
+  if (keysAndIndexes + foreignKeys > 0) {
+    lines.push(`rebuilt after the load: ${keysAndIndexes} keys and indexes, ${foreignKeys} foreign keys (${(durationMs / 1000).toFixed(1)} s)`);
   }
   if (report.deferredForeignKeys.length > 0) lines.push(`deferred foreign keys (checked after the load): ${report.deferredForeignKeys.join(", ")}`);
   for (const s of report.sequences) lines.push(`sequence ${s.sequence} ${report.dryRun ? "would be set" : "set"} to ${s.value} (${s.table}.${s.column})`);

@@ -1,8 +1,10 @@
 // restoreBackup: verify the set, compare schemas, plan, then load every
 // selected table in foreign-key order inside ONE transaction — either the
-// whole restore lands or nothing changes. A dry run does all of it and rolls
-// back, so its counts are exactly what a real run would do.
-import { createBackup, readSummary, readTableRows, resolveSummaryPath, verifyBackupSet } from "../backup/index.ts";
+// whole restore lands or nothing changes. In empty and replace mode the
+// tables' indexes and keys are dropped first and rebuilt after the load
+// (index-rebuild.ts). A dry run does all of it and rolls back, so its counts
+// are exactly what a real run would do.
+import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, verifyBackupSet } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { createPool, describeDatabaseError, qualifiedName } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -12,6 +14,7 @@ import { discoverTables, schemaFromUrl } from "../tables.ts";
 import type pg from "pg";
 import { uniqueKeys } from "./catalog.ts";
 import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
+import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
 import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
@@ -62,7 +65,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   const started = performance.now();
   const summaryPath = await resolveSummaryPath(options.from, options.backupDir);
   const summary = await readSummary(summaryPath);
-  const verification = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey });
+  const verification = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey, checkRowShapes: false });
   if (!verification.ok) {
     const problems = verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ");
     throw new OperationError(`the backup set ${summaryPath} is damaged, nothing was changed — ${problems}. Restore from another set.`);
@@ -94,7 +97,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         dryRun: options.dryRun ?? false,
         tables: [],
         refusedRows: [],
-        deferredForeignKeys: plan.deferredForeignKeys.map((fk) => fk.name),
+        deferredForeignKeys: [],
+        rebuilt: { keysAndIndexes: 0, foreignKeys: 0, durationMs: 0 },
         sequences: [],
         preRestoreBackup: null,
         schemaDifferences: plan.differences,
@@ -113,10 +117,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
           await client.query(`LOCK TABLE ${names.map((name) => qualifiedName(schema, name)).join(", ")} IN EXCLUSIVE MODE`);
         }
         const replaced = await prepareTables(client, schema, plan.tables, options, report);
-        await deferForeignKeys(client, schema, plan.deferredForeignKeys);
+        // skip-existing loads next to existing rows: its checks need the indexes.
+        const dropped = options.mode === "skip-existing" ? [] : await dropForBulkLoad(client, schema, names);
+        const rebuiltKeys = new Set(dropped.map((item) => `${item.table}.${item.name}`));
+        const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.table}.${fk.name}`));
+        report.deferredForeignKeys = deferred.map((fk) => fk.name);
+        await deferForeignKeys(client, schema, deferred);
         for (const planned of plan.tables) {
           current = planned.table.name;
-          const rows = readTableRows(summaryPath, planned.entry, { encryptionKey: options.encryptionKey });
+          const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, verifiedJustNow: true });
           const totalRows = planned.entry.rows;
           const loaded = await loadTable(client, planned, rows, (done) =>
             options.onProgress?.({ table: planned.table.name, rows: done, totalRows }),
@@ -133,8 +142,16 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
           report.refusedRows.push(...loaded.refused);
           options.onTableDone?.(tableReport);
         }
+        current = REBUILDING;
+        const rebuildStarted = performance.now();
+        await rebuildAfterLoad(client, schema, dropped);
+        report.rebuilt = {
+          keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
+          foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
+          durationMs: Math.round(performance.now() - rebuildStarted),
+        };
         current = "(deferred foreign keys)";
-        await checkDeferredForeignKeys(client, schema, plan.deferredForeignKeys);
+        await checkDeferredForeignKeys(client, schema, deferred);
 
         const refused = report.tables.some((t) => t.refused > 0);
         if (refused && !options.continueOnConflict) {
@@ -191,7 +208,7 @@ async function prepareTables(
       const backup = await createBackup({
         target: options.target,
         outDir: options.backupDir,
-        kind: "manual",
+        kind: "pre-restore",
         tables: tables.map(({ table }) => table.name),
         encryptionKey: options.encryptionKey,
       });
@@ -202,10 +219,13 @@ async function prepareTables(
   return replaced;
 }
 
+const REBUILDING = "(rebuilding indexes and keys)";
+
 /** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
 function loadFailure(error: unknown, table: string): Error {
   if (error instanceof UsageError) return error;
-  if ((error as { code?: string }).code === "55P03") {
+  const code = (error as { code?: string }).code;
+  if (code === "55P03") {
     return new OperationError(
       "another session holds a lock on the tables to restore (the app writing, a migration, an open transaction); nothing was changed. " +
         "Stop the writers or wait, then run the restore again (or raise --lock-timeout).",
@@ -215,5 +235,10 @@ function loadFailure(error: unknown, table: string): Error {
   const detail = (error as { detail?: string }).detail;
   const where = table.startsWith("(") ? table.slice(1, -1) : `loading ${table}`;
   const suffix = error instanceof OperationError ? "" : ` — the restore failed at ${where}`;
-  return new OperationError(`${base}${detail ? ` (${detail})` : ""}${suffix}; nothing was changed (the transaction was rolled back).`);
+  const next =
+    table === REBUILDING && (code === "23505" || code === "23503")
+      ? " The backup's data breaks a key the target database has and the source did not enforce: bring the target to the backup's " +
+        "migrations (pnpm run db:status shows them) or drop that key, then restore again."
+      : "";
+  return new OperationError(`${base}${detail ? ` (${detail})` : ""}${suffix}; nothing was changed (the transaction was rolled back).${next}`);
 }

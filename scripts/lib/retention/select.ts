@@ -1,8 +1,9 @@
 // Which backup sets a retention policy keeps (restic-style GFS): the newest
 // keepLast sets; the newest set of each of the keepDaily most recent days that
 // have a backup; likewise per ISO week and per month (UTC). On top of the
-// policy, two sets are never pruned: the newest set overall and the newest
-// pre-migration set (the one to go back to if a migration went wrong).
+// policy, three sets are never pruned: the newest set overall, the newest
+// pre-migration set (the one to go back to if a migration went wrong) and the
+// newest pre-restore set (what the last restore --mode replace overwrote).
 import type { RetentionPolicy } from "./policy.ts";
 
 export interface DatedSet {
@@ -56,7 +57,9 @@ export function decideRetention<T extends DatedSet>(sets: T[], policy: Retention
     }
   }
   decisions[0]?.reasons.push("newest set");
-  decisions.find((decision) => decision.set.kind === "pre-migration")?.reasons.push("newest pre-migration set");
+  for (const kind of ["pre-migration", "pre-restore"] as const) {
+    decisions.find((decision) => decision.set.kind === kind)?.reasons.push(`newest ${kind} set`);
+  }
   for (const decision of decisions) decision.keep = decision.reasons.length > 0;
   return decisions;
 }
