@@ -65,6 +65,7 @@ await runCli(async () => {
       lastProgress = Date.now();
       reporter.info(`  ${table}: ${rows} of ${totalRows} rows`);
     },
+    onStep: (message) => reporter.info(message),
     onTableDone: (table) => reporter.info(`  ${table.table}: ${table.rows} rows read, ${table.inserted} inserted`),
   });
   for (const line of formatReport(report)) reporter.info(line);

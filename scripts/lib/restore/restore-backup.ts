@@ -45,6 +45,8 @@ export interface RestoreOptions {
   /** How long to wait for the tables' locks before giving up. */
   lockTimeoutMs?: number;
   onProgress?: (progress: RestoreProgress) => void;
+  /** Called as each long step starts (verifying, rebuilding), with a line for the user. */
+  onStep?: (message: string) => void;
   /** Called after each table is loaded (still inside the transaction). */
   onTableDone?: (table: TableReport) => void;
 }
@@ -65,6 +67,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   const started = performance.now();
   const summaryPath = await resolveSummaryPath(options.from, options.backupDir);
   const summary = await readSummary(summaryPath);
+  options.onStep?.(`verifying ${summaryPath} …`);
   const verification = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey, checkRowShapes: false });
   if (!verification.ok) {
     const problems = verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ");
@@ -143,6 +146,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
           options.onTableDone?.(tableReport);
         }
         current = REBUILDING;
+        if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
         const rebuildStarted = performance.now();
         await rebuildAfterLoad(client, schema, dropped);
         report.rebuilt = {
