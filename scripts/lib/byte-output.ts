@@ -1,5 +1,12 @@
 // A growable byte buffer for the byte-level row converters (backup/copy-to-json.ts,
 // backup/json-to-copy.ts): one allocation per chunk in the common case.
+
+/** The bytes both converters look for. */
+export const TAB = 0x09;
+export const LF = 0x0a;
+export const CR = 0x0d;
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
 export class ByteOutput {
   buffer: Buffer;
   length = 0;

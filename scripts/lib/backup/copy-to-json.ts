@@ -14,16 +14,11 @@
 // COPY's escapes for \\ \n \r \t \b \f are JSON's own, so text passes through
 // almost untouched.
 import { Transform, type TransformCallback } from "node:stream";
-import { ByteOutput } from "../byte-output.ts";
+import { BACKSLASH, ByteOutput, CR, LF, QUOTE, TAB } from "../byte-output.ts";
 import { OperationError } from "../errors.ts";
 import { ROW_ANNOTATION_KEY, isJsonType, type ColumnType } from "./row-encoding.ts";
 
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const HEX = Buffer.from("0123456789abcdef");
 
 const NUMBER_TYPES = /^(smallint|integer|bigint|oid|real|double precision|numeric(\(\d+(,\s*-?\d+)?\))?)$/;

@@ -10,17 +10,12 @@
 //   true / false         -> t / f
 //   string               -> its text, JSON escapes undone, COPY's applied
 //   json / jsonb column  -> the JSON value's own text, COPY-escaped
-import { ByteOutput } from "../byte-output.ts";
+import { BACKSLASH, ByteOutput, CR, LF, QUOTE, TAB } from "../byte-output.ts";
 import { OperationError } from "../errors.ts";
 import { ROW_ANNOTATION_KEY, isJsonType, type ColumnType } from "./row-encoding.ts";
 
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const QUOTE = 0x22;
 const COMMA = 0x2c;
 const COLON = 0x3a;
-const BACKSLASH = 0x5c;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;

@@ -39,23 +39,29 @@ export async function loadTable(
   batches: AsyncIterable<Buffer[]>,
   onRows?: (rowsDone: number) => void,
 ): Promise<TableLoadResult> {
-  const encoder = new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns);
-  return needsChecks(planned)
-    ? loadChecked(client, planned, encoder, batches, onRows)
-    : loadPlain(client, planned, encoder, batches, onRows);
+  const load: TableLoad = {
+    client,
+    planned,
+    encoder: new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns),
+    batches,
+    onRows,
+  };
+  return needsChecks(planned) ? loadChecked(load) : loadPlain(load);
+}
+
+interface TableLoad {
+  client: pg.PoolClient;
+  planned: PlannedTable;
+  encoder: JsonRowsToCopyText;
+  batches: AsyncIterable<Buffer[]>;
+  onRows?: (rowsDone: number) => void;
 }
 
 async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
   await pipeline(Readable.from(text), client.query(copyFrom(sql)));
 }
 
-async function loadPlain(
-  client: pg.PoolClient,
-  planned: PlannedTable,
-  encoder: JsonRowsToCopyText,
-  batches: AsyncIterable<Buffer[]>,
-  onRows?: (rowsDone: number) => void,
-): Promise<TableLoadResult> {
+async function loadPlain({ client, planned, encoder, batches, onRows }: TableLoad): Promise<TableLoadResult> {
   async function* text(): AsyncGenerator<Buffer> {
     for await (const batch of batches) {
       yield encoder.encode(batch);
@@ -66,13 +72,7 @@ async function loadPlain(
   return { rows: encoder.rows, inserted: encoder.rows, skipped: 0, refusedCount: 0, refused: [] };
 }
 
-async function loadChecked(
-  client: pg.PoolClient,
-  planned: PlannedTable,
-  encoder: JsonRowsToCopyText,
-  batches: AsyncIterable<Buffer[]>,
-  onRows?: (rowsDone: number) => void,
-): Promise<TableLoadResult> {
+async function loadChecked({ client, planned, encoder, batches, onRows }: TableLoad): Promise<TableLoadResult> {
   const total: TableLoadResult = { rows: 0, inserted: 0, skipped: 0, refusedCount: 0, refused: [] };
   const sql = checkedInsertSql(planned);
   const table = planned.table.name;
