@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { parse } from "csv-parse/sync";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { runScript } from "../helpers/cli.ts";
+import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { maskWallet } from "../../scripts/lib/redact.ts";
 import { restoreUsers } from "../../scripts/lib/privy/import.ts";
@@ -284,6 +286,35 @@ describe("db:restore-users, usernames and referral codes", () => {
     const codes = await db.pool.query<{ referralCode: string; n: number }>(`SELECT "referralCode", count(*)::int AS n FROM "User" GROUP BY 1`);
     assert.equal(codes.rows.length, 5);
     assert.ok(codes.rows.every((row) => row.n === 1));
+  });
+
+  it("reports, not fails, a row that a concurrent write created between classification and insert", async () => {
+    await seedDatabase(db.pool, { users: 1, perUser: 0 });
+    const taken = (await db.pool.query<{ referralCode: string }>(`SELECT "referralCode" FROM "User" LIMIT 1`)).rows[0]?.referralCode ?? "";
+    const records = [1, 2, 3].map((n) => syntheticRecord(130 + n, "ct"));
+    const file = writeExport("concurrent.tsv", records);
+    // One code per row while reading; the first clashes, so one more is drawn after classification: at that
+    // moment another connection (a child process: the generator is synchronous) signs up the third row's user.
+    let calls = 0;
+    const generate = () => {
+      calls++;
+      if (calls === 1) return taken;
+      if (calls === records.length + 1) {
+        const signUp = `import pg from "pg"; const client = new pg.Client(process.env.TEST_DATABASE_URL); await client.connect();
+          await client.query(\`INSERT INTO "User" ("privyDid", "updatedAt", username, "referralCode") VALUES ($1, now(), 'signed_up_meanwhile', 'MEANWHILE2')\`, [process.argv[1]]);
+          await client.end();`;
+        execFileSync(process.execPath, ["--input-type=module", "-e", signUp, `did:privy:${records[2]?.ID}`],
+          { cwd: PROJECT_ROOT, env: { ...process.env, TEST_DATABASE_URL: db.url } });
+      }
+      return newReferralCode();
+    };
+    const summary = await restoreUsers(db.pool, { file, generateReferralCode: generate });
+    assert.equal(summary.imported, 2);
+    assert.deepEqual(summary.conflicts.byReason, { "taken by a concurrent write": 1 });
+    assert.deepEqual(summary.problems.map((row) => [row.line, row.reason]), [[4, "taken by a concurrent write"]]);
+    const usernames = await db.pool.query<{ username: string }>(`SELECT username FROM "User" WHERE "privyDid" LIKE 'did:privy:ct%' ORDER BY 1`);
+    assert.equal(usernames.rows.length, 3);
+    assert.ok(usernames.rows.some((row) => row.username === "signed_up_meanwhile"));
   });
 });
 
