@@ -8,7 +8,7 @@ import { isRejected, mapRow } from "./map.ts";
 import { readExportBatches } from "./parse.ts";
 import { newReferralCode, ensureUniqueReferralCodes } from "./referral-codes.ts";
 import { countOutcomes, firstProblems, writeReport, type OutcomeCounts, type ProblemRow } from "./report.ts";
-import { classifyStaged, copyIntoStaging, createStaging, insertUsers, type StagedRow } from "./staging.ts";
+import { classifyStaged, copyIntoStaging, createStaging, insertUsers, stagingCopyLine } from "./staging.ts";
 import { assignUsernames } from "./usernames.ts";
 
 export interface RestoreOptions {
@@ -38,14 +38,17 @@ export interface RestoreSummary extends OutcomeCounts {
   phasesMs: Record<"read" | "classify" | "names" | "insert" | "report", number>;
 }
 
-async function* stagedBatches(options: RestoreOptions, header: ExportHeader): AsyncGenerator<StagedRow[]> {
+/** The export as COPY text for the staging table, one chunk per batch of rows; each row to import gets a referral code. */
+async function* stagingText(options: RestoreOptions, header: ExportHeader): AsyncGenerator<string> {
   const now = options.now ?? new Date();
   const generate = options.generateReferralCode ?? newReferralCode;
   for await (const batch of readExportBatches(options.file, header, options.limit)) {
-    yield batch.map(({ line, record }) => {
+    let text = "";
+    for (const { line, record } of batch) {
       const row = mapRow(record, line, header, now);
-      return isRejected(row) ? row : { ...row, referralCode: generate() };
-    });
+      text += stagingCopyLine(row, isRejected(row) ? undefined : generate());
+    }
+    yield text;
   }
 }
 
@@ -72,7 +75,7 @@ export async function restoreUsers(pool: pg.Pool, options: RestoreOptions): Prom
     // The default 4 MB spills every sort and hash of 100,000 staged rows to disk (external merge, seen in EXPLAIN ANALYZE).
     await client.query("SET LOCAL work_mem = '64MB'");
     await createStaging(client);
-    await copyIntoStaging(client, stagedBatches(options, header));
+    await copyIntoStaging(client, stagingText(options, header));
     lap("read");
     await classifyStaged(client);
     lap("classify");

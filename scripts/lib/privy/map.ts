@@ -34,6 +34,8 @@ function describeExtras(column: string, pick: AccountPick, show: (value: string)
   return parts.length > 0 ? `${column}: used the first valid one, ${parts.join(", ")}` : undefined;
 }
 
+const toLowerCase = (value: string) => value.toLowerCase();
+
 /** Picks a column's first valid account; a non-empty cell without one is a rejection. */
 function account(
   cell: string,
@@ -47,37 +49,51 @@ function account(
   return pick;
 }
 
-export function mapRow(record: string[], line: number, header: ExportHeader, now: Date): MappedUser | RejectedRow {
-  const cell = (index: number | undefined) => (index === undefined ? "" : cellValue(record[index]));
-  const rawId = cell(header.columns.id);
-  // A malformed ID cell may hold anything, an email typed in the wrong column included.
-  const reject = (invalid: Invalid): RejectedRow => ({ line, rawId: redactForLog(rawId).slice(0, 40), ...invalid });
+function cellAt(record: string[], index: number | undefined): string {
+  return index === undefined ? "" : cellValue(record[index]);
+}
 
+/** A malformed ID cell may hold anything, an email typed in the wrong column included: masked and cut. */
+function rejected(line: number, rawId: string, invalid: Invalid): RejectedRow {
+  return { line, rawId: redactForLog(rawId).slice(0, 40), ...invalid };
+}
+
+function hasExtras(pick: AccountPick): boolean {
+  return pick.others.length > 0 || pick.invalid > 0;
+}
+
+/** Runs once per row of a million-row import: no closures, and the notes are only built for a row that has one. */
+export function mapRow(record: string[], line: number, header: ExportHeader, now: Date): MappedUser | RejectedRow {
+  const { columns } = header;
+  const rawId = cellAt(record, columns.id);
   if (record.length !== header.names.length) {
-    return reject({
+    return rejected(line, rawId, {
       reason: REJECTION.fieldCount,
       detail: `expected ${header.names.length} fields, found ${record.length} (an unquoted delimiter inside a cell?)`,
     });
   }
   const privyDid = parsePrivyDid(rawId);
-  if (isInvalid(privyDid)) return reject(privyDid);
-  const createdAt = parseCreatedAt(cell(header.columns.createdAt), now);
-  if (isInvalid(createdAt)) return reject(createdAt);
+  if (isInvalid(privyDid)) return rejected(line, rawId, privyDid);
+  const createdAt = parseCreatedAt(cellAt(record, columns.createdAt), now);
+  if (isInvalid(createdAt)) return rejected(line, rawId, createdAt);
 
-  const external = account(cell(header.columns.externalSolana), "External Solana accounts", isSolanaAddress, REJECTION.badSolana);
-  if (isInvalid(external)) return reject(external);
-  const embedded = account(cell(header.columns.embeddedSolana), "Embedded Solana accounts", isSolanaAddress, REJECTION.badSolana);
-  if (isInvalid(embedded)) return reject(embedded);
-  const email = account(cell(header.columns.email), "Email account", isEmail, REJECTION.badEmail, (value) => value.toLowerCase());
-  if (isInvalid(email)) return reject(email);
+  const external = account(cellAt(record, columns.externalSolana), "External Solana accounts", isSolanaAddress, REJECTION.badSolana);
+  if (isInvalid(external)) return rejected(line, rawId, external);
+  const embedded = account(cellAt(record, columns.embeddedSolana), "Embedded Solana accounts", isSolanaAddress, REJECTION.badSolana);
+  if (isInvalid(embedded)) return rejected(line, rawId, embedded);
+  const email = account(cellAt(record, columns.email), "Email account", isEmail, REJECTION.badEmail, toLowerCase);
+  if (isInvalid(email)) return rejected(line, rawId, email);
 
-  const notes = [
-    describeExtras("External Solana accounts", external, maskWallet),
-    describeExtras("Embedded Solana accounts", embedded, maskWallet),
-    describeExtras("Email account", email, () => "***"),
-    header.columns.createdAt !== undefined && createdAt === undefined ? "Created at is empty: the import time is used" : undefined,
-  ].filter((note): note is string => note !== undefined);
-
+  const undated = columns.createdAt !== undefined && createdAt === undefined;
+  let note: string | undefined;
+  if (undated || hasExtras(external) || hasExtras(embedded) || hasExtras(email)) {
+    note = [
+      describeExtras("External Solana accounts", external, maskWallet),
+      describeExtras("Embedded Solana accounts", embedded, maskWallet),
+      describeExtras("Email account", email, () => "***"),
+      undated ? "Created at is empty: the import time is used" : undefined,
+    ].filter((part): part is string => part !== undefined).join("; ");
+  }
   const user: MappedUser = {
     line,
     privyDid,
@@ -86,7 +102,7 @@ export function mapRow(record: string[], line: number, header: ExportHeader, now
     solanaWallet: external.value,
     embeddedWallet: embedded.value,
     usernameBase: "",
-    note: notes.length > 0 ? notes.join("; ") : undefined,
+    note,
   };
   user.usernameBase = usernameBase(user);
   return user;

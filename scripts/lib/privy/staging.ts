@@ -17,7 +17,7 @@ export const NAMES = "pg_temp.privy_restore_names";
 export async function createStaging(client: pg.PoolClient): Promise<void> {
   await client.query(`
     CREATE TEMP TABLE privy_restore_staging (
-      line          int PRIMARY KEY,
+      line          int NOT NULL,
       privy_did     text,
       created_at    timestamptz,
       email         text,
@@ -37,34 +37,30 @@ const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": 
 const COPY_SPECIAL = /[\\\t\n\r]/;
 
 /** COPY text format: backslash, tab, CR and LF escaped; \N is NULL. Most fields need no escaping: test before replacing. */
-function copyField(value: string | number | undefined | null): string {
-  if (value === undefined || value === null) return "\\N";
-  const text = String(value);
-  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char) : text;
+function copyField(value: string | undefined): string {
+  if (value === undefined) return "\\N";
+  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char) : value;
 }
 
-export type StagedRow = (MappedUser & { referralCode: string }) | RejectedRow;
-
-function copyLine(row: StagedRow): string {
+/** One staging row in COPY text. A user's ids, date, email, wallets and base passed validation, so hold none of the escaped characters. */
+export function stagingCopyLine(row: MappedUser | RejectedRow, referralCode?: string): string {
   if ("reason" in row) {
     return `${row.line}\t${copyField(row.rawId)}\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\trejected\t${copyField(row.reason)}\t${copyField(row.detail)}\n`;
   }
-  return `${row.line}\t${copyField(row.privyDid)}\t${copyField(row.createdAt?.toISOString())}\t${copyField(row.email)}\t` +
-    `${copyField(row.solanaWallet)}\t${copyField(row.embeddedWallet)}\t${copyField(row.usernameBase)}\t` +
-    `${copyField(row.referralCode)}\t\\N\t\\N\t${copyField(row.note)}\n`;
+  return `${row.line}\t${row.privyDid}\t${row.createdAt ? row.createdAt.toISOString() : "\\N"}\t${row.email ?? "\\N"}\t` +
+    `${row.solanaWallet ?? "\\N"}\t${row.embeddedWallet ?? "\\N"}\t${row.usernameBase}\t` +
+    `${copyField(referralCode)}\t\\N\t\\N\t${copyField(row.note)}\n`;
 }
 
-/** Streams batches of rows into the staging table with COPY, one write per batch (backpressure keeps memory flat). */
-export async function copyIntoStaging(client: pg.PoolClient, batches: AsyncIterable<StagedRow[]>): Promise<void> {
+/** Streams COPY text (one chunk per batch of rows) into the staging table; backpressure keeps memory flat. */
+export async function copyIntoStaging(client: pg.PoolClient, text: AsyncIterable<string>): Promise<void> {
   const copy = client.query(
     copyFrom(`COPY ${STAGING} (line, privy_did, created_at, email, solana, embedded, username_base, referral_code,
                                outcome, reason, detail) FROM STDIN`),
   );
-  async function* text(): AsyncGenerator<string> {
-    for await (const batch of batches) yield batch.map(copyLine).join("");
-  }
-  await pipeline(Readable.from(text()), copy);
+  await pipeline(Readable.from(text), copy);
   // Built after the load (faster than maintaining them during COPY); temp tables are never auto-analyzed.
+  await client.query(`ALTER TABLE ${STAGING} ADD PRIMARY KEY (line)`);
   await client.query(`CREATE INDEX ON ${STAGING} (privy_did)`);
   await client.query(`ANALYZE ${STAGING}`);
 }

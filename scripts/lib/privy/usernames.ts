@@ -55,17 +55,17 @@ const FREE = `NOT EXISTS (SELECT 1 FROM "User" u WHERE u.username = c.name)
  * other waits for the family pass.
  */
 const BASE_PASS = `
-  WITH pending AS (SELECT line, base, row_number() OVER (PARTITION BY base ORDER BY line) AS rank FROM (${UNNAMED}) u),
+  WITH pending AS (SELECT line, base, row_number() OVER (PARTITION BY base COLLATE "C" ORDER BY line) AS rank FROM (${UNNAMED}) u),
   groups AS (SELECT base, count(*) AS n FROM pending GROUP BY base),
   candidates AS (
     SELECT g.base, k, CASE WHEN k = 1 THEN g.base
                            ELSE rtrim(left(g.base, ${MAX_LENGTH} - length('_' || k::text)), '_') || '_' || k::text END AS name
       FROM groups g, generate_series(1, g.n::int) AS k),
   free AS (
-    SELECT c.base, c.name, row_number() OVER (PARTITION BY c.base ORDER BY c.k) AS idx FROM candidates c
+    SELECT c.base, c.name, row_number() OVER (PARTITION BY c.base COLLATE "C" ORDER BY c.k) AS idx FROM candidates c
      WHERE ${FREE} AND (c.k = 1 OR NOT EXISTS (SELECT 1 FROM groups o WHERE o.base = c.name))),
   proposed AS (
-    SELECT p.line, f.name, row_number() OVER (PARTITION BY f.name ORDER BY p.line) AS claim
+    SELECT p.line, f.name, row_number() OVER (PARTITION BY f.name COLLATE "C" ORDER BY p.line) AS claim
       FROM pending p JOIN free f ON f.base = p.base AND f.idx = p.rank)
   INSERT INTO ${NAMES} (line, username) SELECT line, name FROM proposed WHERE claim = 1`;
 
@@ -77,14 +77,14 @@ const BASE_PASS = `
  */
 const FAMILY_PASS = `
   WITH pending AS (
-    SELECT line, family, row_number() OVER (PARTITION BY family ORDER BY line) AS rank
+    SELECT line, family, row_number() OVER (PARTITION BY family COLLATE "C" ORDER BY line) AS rank
       FROM (SELECT line, rtrim(left(base, ${FAMILY_LENGTH}), '_') AS family FROM (${UNNAMED}) u) f),
   families AS (SELECT family, count(*) AS n FROM pending GROUP BY family),
   candidates AS (
     SELECT f.family, k, f.family || '_' || k::text AS name
       FROM families f, generate_series(2, (f.n * 2 ^ $1::int + 1)::int) AS k),
   free AS (
-    SELECT c.family, c.name, row_number() OVER (PARTITION BY c.family ORDER BY c.k) AS idx FROM candidates c
+    SELECT c.family, c.name, row_number() OVER (PARTITION BY c.family COLLATE "C" ORDER BY c.k) AS idx FROM candidates c
      WHERE ${FREE} AND length(c.name) <= ${MAX_LENGTH})
   INSERT INTO ${NAMES} (line, username)
   SELECT p.line, f.name FROM pending p JOIN free f ON f.family = p.family AND f.idx = p.rank`;
