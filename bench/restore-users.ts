@@ -87,7 +87,14 @@ async function psqlCopySeconds(pool: pg.Pool, database: string, file: string): P
   return seconds;
 }
 
-/** Prisma createMany (skipDuplicates), 10,000 rows a call in one transaction, of the users the import inserted. */
+/**
+ * Prisma createMany (skipDuplicates) in one transaction of the users the import inserted, 4,000 rows a call:
+ * each call is then one INSERT (8 × 4,000 bind parameters, under PostgreSQL's 32,767). A larger call is split
+ * into several INSERTs that Prisma runs concurrently on the transaction's connection, which made pg print
+ * "Calling client.query() when the client is already executing a query" (@prisma/adapter-pg 6.19.3, upstream).
+ */
+const CREATE_MANY_ROWS = 4_000;
+
 async function createManySeconds(source: pg.Pool, database: string): Promise<number> {
   const rows = await source.query(
     `SELECT "privyDid", "createdAt", "updatedAt", username, email, "solanaWalletAddress", "embeddedWalletAddress", "referralCode"
@@ -98,8 +105,8 @@ async function createManySeconds(source: pg.Pool, database: string): Promise<num
     const started = performance.now();
     await prisma.$transaction(
       async (tx) => {
-        for (let at = 0; at < rows.rows.length; at += 10_000) {
-          await tx.user.createMany({ data: rows.rows.slice(at, at + 10_000), skipDuplicates: true });
+        for (let at = 0; at < rows.rows.length; at += CREATE_MANY_ROWS) {
+          await tx.user.createMany({ data: rows.rows.slice(at, at + CREATE_MANY_ROWS), skipDuplicates: true });
         }
       },
       { timeout: 600_000 },

@@ -25,11 +25,14 @@ export async function ensureUniqueReferralCodes(
 ): Promise<number> {
   let replaced = 0;
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    // Hash joins, no sort of the codes: a code already held by a user, or repeated in the file after its first line.
     const clashes = await client.query<{ line: number }>(
-      `SELECT line FROM (SELECT line, referral_code,
-                                row_number() OVER (PARTITION BY referral_code ORDER BY line) AS occurrence
-                           FROM ${STAGING} WHERE outcome IS NULL) s
-        WHERE occurrence > 1 OR EXISTS (SELECT 1 FROM "User" u WHERE u."referralCode" = s.referral_code)`,
+      `WITH codes AS (SELECT line, referral_code FROM ${STAGING} WHERE outcome IS NULL)
+       SELECT line FROM codes c WHERE EXISTS (SELECT 1 FROM "User" u WHERE u."referralCode" = c.referral_code)
+       UNION
+       SELECT c.line FROM codes c
+         JOIN (SELECT referral_code, min(line) AS first_line FROM codes GROUP BY referral_code HAVING count(*) > 1) r
+           ON r.referral_code = c.referral_code AND c.line > r.first_line`,
     );
     if (clashes.rowCount === 0) return replaced;
     const lines = clashes.rows.map((row) => row.line);

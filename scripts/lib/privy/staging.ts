@@ -62,6 +62,9 @@ export async function copyIntoStaging(client: pg.PoolClient, text: AsyncIterable
   // Built after the load (faster than maintaining them during COPY); temp tables are never auto-analyzed.
   await client.query(`ALTER TABLE ${STAGING} ADD PRIMARY KEY (line)`);
   await client.query(`CREATE INDEX ON ${STAGING} (privy_did)`);
+  // A 3,000-row sample (target 10, default 100: 30,000 rows) is enough for the planner's choices here
+  // (hash joins and aggregates over the whole table) and takes ~10 ms instead of ~110 ms per 100,000 rows.
+  await client.query("SET LOCAL default_statistics_target = 10");
   await client.query(`ANALYZE ${STAGING}`);
 }
 
@@ -80,6 +83,9 @@ export async function classifyStaged(client: pg.PoolClient): Promise<void> {
   await client.query(
     `UPDATE ${STAGING} s SET outcome = 'existing' FROM "User" u WHERE s.outcome IS NULL AND u."privyDid" = s.privy_did`,
   );
+  // A re-run: every row exists, and the conflict checks below (each over every row) could change nothing.
+  const pending = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${STAGING} WHERE outcome IS NULL) AS any`);
+  if (!pending.rows[0]?.any) return;
   await client.query(
     `UPDATE ${STAGING} s SET outcome = 'conflict', reason = 'email belongs to another user', detail = 'held by ' || u."privyDid"
        FROM "User" u WHERE s.outcome IS NULL AND s.email IS NOT NULL AND lower(u.email) = s.email`,

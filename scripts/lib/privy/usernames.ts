@@ -52,18 +52,19 @@ const FREE = `NOT EXISTS (SELECT 1 FROM "User" u WHERE u.username = c.name)
  * First pass: rows sharing a base take, in file order, the base, base_2, base_3, …
  * (shortened to 20 characters) that no user, no named row and no other row's
  * base holds. Two bases shortened to the same name: the earlier line wins, the
- * other waits for the family pass.
+ * other waits for the family pass. A base of n rows tries names 1..n: one
+ * candidate per row, numbered by its rank (no generate_series per base).
  */
 const BASE_PASS = `
-  WITH pending AS (SELECT line, base, row_number() OVER (PARTITION BY base COLLATE "C" ORDER BY line) AS rank FROM (${UNNAMED}) u),
-  groups AS (SELECT base, count(*) AS n FROM pending GROUP BY base),
+  WITH pending AS (
+    SELECT line, base, row_number() OVER (PARTITION BY base COLLATE "C" ORDER BY line) AS rank FROM (${UNNAMED}) u),
   candidates AS (
-    SELECT g.base, k, CASE WHEN k = 1 THEN g.base
-                           ELSE rtrim(left(g.base, ${MAX_LENGTH} - length('_' || k::text)), '_') || '_' || k::text END AS name
-      FROM groups g, generate_series(1, g.n::int) AS k),
+    SELECT base, rank AS k, CASE WHEN rank = 1 THEN base
+                                 ELSE rtrim(left(base, ${MAX_LENGTH} - length('_' || rank::text)), '_') || '_' || rank::text END AS name
+      FROM pending),
   free AS (
     SELECT c.base, c.name, row_number() OVER (PARTITION BY c.base COLLATE "C" ORDER BY c.k) AS idx FROM candidates c
-     WHERE ${FREE} AND (c.k = 1 OR NOT EXISTS (SELECT 1 FROM groups o WHERE o.base = c.name))),
+     WHERE ${FREE} AND (c.k = 1 OR NOT EXISTS (SELECT 1 FROM pending o WHERE o.base = c.name))),
   proposed AS (
     SELECT p.line, f.name, row_number() OVER (PARTITION BY f.name COLLATE "C" ORDER BY p.line) AS claim
       FROM pending p JOIN free f ON f.base = p.base AND f.idx = p.rank)
