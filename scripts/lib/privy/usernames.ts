@@ -43,6 +43,9 @@ export function usernameBase(source: UsernameSource): string {
 const FAMILY_LENGTH = 12;
 const MAX_ROUNDS = 20;
 
+// Rows are grouped by base (or family) and numbered by line: the text is only compared for equality, so the
+// names do not depend on the database's collation, and the sorts use COLLATE "C" (byte order: abbreviated keys,
+// no strcoll per comparison).
 const UNNAMED = `SELECT line, username_base AS base FROM ${STAGING} s
                   WHERE outcome IS NULL AND NOT EXISTS (SELECT 1 FROM ${NAMES} n WHERE n.line = s.line)`;
 const FREE = `NOT EXISTS (SELECT 1 FROM "User" u WHERE u.username = c.name)
