@@ -112,6 +112,22 @@ describe("db:restore-users, the real Privy layout", () => {
     ]);
   });
 
+  it("keeps line numbers right across the file's read chunks when quoted fields span lines", async () => {
+    // Over 192 KiB: several 64 KiB read chunks. Every row's quoted metadata spans three lines, and the first
+    // chunk ends inside one of them (checked below); the malformed last row starts on the line counted by hand.
+    const metadata = `{"note": "first\r\nsecond, \"quoted\", ${"x".repeat(120)}\r\nthird"}`;
+    const records: ExportRecord[] = Array.from({ length: 600 }, (_, i) => ({ ...syntheticRecord(200 + i, "ct"), "Custom metadata": metadata }));
+    records.push({ ...syntheticRecord(900, "ct"), ID: "not-a-privy-id" });
+    const file = writeExport("chunks.csv", records, { delimiter: ",", crlf: true, quoteAll: true });
+    const text = readFileSync(file, "utf8");
+    assert.ok(text.length > 3 * 64 * 1024);
+    const firstChunk = text.slice(0, 64 * 1024);
+    assert.ok(firstChunk.slice(firstChunk.lastIndexOf('","') + 3).startsWith('{""note""'), "the first chunk ends inside the metadata");
+    const run = await restore(db, [file]);
+    assert.equal(run.summary.imported, 600);
+    assert.deepEqual(run.summary.problems.map((row) => [row.line, row.reason]), [[2 + 600 * 3, "malformed ID"]]);
+  });
+
   it("matches reordered, re-cased and renamed-by-spacing headers, ignores extra columns and allows missing optional ones", async () => {
     const columns = ["email_ACCOUNT", "Extra notes", "EXTERNAL SOLANA ACCOUNTS", " id ", "created at"];
     const record = { email_ACCOUNT: "semi@example.com", "Extra notes": "x", "EXTERNAL SOLANA ACCOUNTS": wallet("semi"), " id ": id(20), "created at": "2025-01-02" };
@@ -374,6 +390,12 @@ describe("db:restore-users, options and failures", () => {
     const result = await runScript("db-restore-users", [damaged], { DATABASE_URL: db.url });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /damaged after line 2 .*nothing was imported/);
+    assert.equal(await userCount(), 0);
+    // Text right after a closing quote: where the field ends is a guess, so the file is damaged too.
+    const junk = writeFixture("junk.csv", exportLine([...PRIVY_COLUMNS], { delimiter: "," }) + rows[0] + rows[1]?.replace(",false,", ',"false"x,') + rows[2]);
+    const junkResult = await runScript("db-restore-users", [junk], { DATABASE_URL: db.url });
+    assert.equal(junkResult.code, 1);
+    assert.match(junkResult.stderr, /damaged after line 2 .*nothing was imported/);
     assert.equal(await userCount(), 0);
 
     const badReport = await runScript("db-restore-users", [small(), "--report", fixturePath("missing-dir/report.csv")], { DATABASE_URL: db.url });
