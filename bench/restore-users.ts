@@ -148,7 +148,7 @@ await runCli(async () => {
       say(`  phases (ms) ${JSON.stringify(first.summary.phasesMs)}`);
       say(`re-run (all existing)   command ${again.summary.durationMs / 1000} s  ${rate(options.rows, again.summary.durationMs / 1000)}` +
         `  process wall ${again.seconds.toFixed(2)} s  peak RSS ${again.peakRssMb.toFixed(0)} MB  ${(again.summary.durationMs / 1000 / copy).toFixed(1)}× psql \\copy`);
-      say(`insert phase: INSERT … SELECT … ON CONFLICT DO NOTHING ${insertSeconds.toFixed(2)} s vs Prisma createMany(skipDuplicates) ${createMany.toFixed(2)} s` +
+      say(`insert phase: one INSERT … SELECT ${insertSeconds.toFixed(2)} s vs Prisma createMany(skipDuplicates) ${createMany.toFixed(2)} s` +
         ` (${(createMany / insertSeconds).toFixed(1)}× faster)`);
 
       if (options.memoryRows > 0) {

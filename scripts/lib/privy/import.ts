@@ -1,7 +1,8 @@
 // Restores users from a Privy export in one transaction: stream the file into a
 // staging table (COPY), classify every row in SQL, name the new users, give
-// them referral codes, insert them with one INSERT … SELECT … ON CONFLICT DO
-// NOTHING, write the report, commit. A failure anywhere rolls everything back.
+// them referral codes, insert them with one INSERT … SELECT (retried with ON
+// CONFLICT DO NOTHING only if a concurrent write took a row meanwhile), write
+// the report, commit. A failure anywhere rolls everything back.
 import type pg from "pg";
 import { DELIMITER_NAMES, readExportHeader, USED_COLUMNS, type ExportHeader } from "./export-format.ts";
 import { isRejected, mapRow } from "./map.ts";
