@@ -2,7 +2,7 @@
 // this tool uses, found by name in the header row.
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import Papa from "papaparse";
+import { parse } from "csv-parse/sync";
 import { OperationError, UsageError } from "../errors.ts";
 
 /** The 26 columns of a real Privy export, in its order (tab-separated). */
@@ -29,12 +29,8 @@ export type Delimiter = "\t" | "," | ";";
 
 export const DELIMITER_NAMES: Record<Delimiter, string> = { "\t": "tab", ",": "comma", ";": "semicolon" };
 
-export type LineBreak = "\n" | "\r\n" | "\r";
-
 export interface ExportHeader {
   delimiter: Delimiter;
-  /** How the header line ends; every record is taken to end the same way ("\n" when the file is one line). */
-  lineBreak: LineBreak;
   /** Header names as written in the file (BOM removed). */
   names: string[];
   /** Field index of each used column found; `id` is always present. */
@@ -48,8 +44,8 @@ export function normalizeColumnName(name: string): string {
 
 const HEADER_READ_LIMIT = 1024 * 1024;
 
-/** The header line's text (up to the first line break outside quotes), BOM removed ("" for an empty file), and its line break. */
-async function readHeaderLine(file: string): Promise<{ line: string; lineBreak: LineBreak }> {
+/** The header line's text (up to the first line break outside quotes), BOM removed; "" for an empty file. */
+async function readHeaderLine(file: string): Promise<string> {
   const handle = await open(file, "r");
   try {
     const buffer = Buffer.alloc(HEADER_READ_LIMIT);
@@ -60,14 +56,12 @@ async function readHeaderLine(file: string): Promise<{ line: string; lineBreak: 
     for (let i = 0; i < text.length; i++) {
       const char = text[i];
       if (char === '"') inQuotes = !inQuotes;
-      else if ((char === "\n" || char === "\r") && !inQuotes) {
-        return { line: text.slice(0, i), lineBreak: char === "\n" ? "\n" : text[i + 1] === "\n" ? "\r\n" : "\r" };
-      }
+      else if ((char === "\n" || char === "\r") && !inQuotes) return text.slice(0, i);
     }
     if (bytesRead === HEADER_READ_LIMIT) {
       throw new UsageError(`${file}: the first line is longer than 1 MiB; this is not a Privy export (expected a header row with an ID column)`);
     }
-    return { line: text, lineBreak: "\n" };
+    return text;
   } finally {
     await handle.close();
   }
@@ -88,12 +82,12 @@ export function detectDelimiter(headerLine: string): Delimiter {
 
 /** Reads and checks the header: a missing ID column is a usage error that lists the columns found. */
 export async function readExportHeader(file: string): Promise<ExportHeader> {
-  const { line, lineBreak } = await readHeaderLine(file);
+  const line = await readHeaderLine(file);
   if (line.trim() === "") {
     throw new UsageError(`${file} is empty: expected a Privy export whose first row names the columns (ID, Created at, …)`);
   }
   const delimiter = detectDelimiter(line);
-  const [names = []] = Papa.parse<string[]>(line, { delimiter }).data;
+  const [names = []] = parse(line, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
   const trimmed = names.map((name) => name.trim());
   const columns: Partial<Record<UsedColumn, number>> = {};
   for (const [key, expected] of Object.entries(USED_COLUMNS) as [UsedColumn, string][]) {
@@ -112,7 +106,7 @@ export async function readExportHeader(file: string): Promise<ExportHeader> {
         `a Privy export's first column is "ID" — rename the column holding the Privy user ids to ID`,
     );
   }
-  return { delimiter, lineBreak, names: trimmed, columns: { ...columns, id: columns.id } };
+  return { delimiter, names: trimmed, columns: { ...columns, id: columns.id } };
 }
 
 /** FILE as given, or the newest *.csv / *.tsv in `directory`. */
