@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { indexAndConstraintDefinitions, makeTempDir, tableDigests } from "./fixtures.ts";
+import { schemaDefinitions, makeTempDir, tableDigests } from "./fixtures.ts";
 import { scriptArgs } from "../../scripts/lib/cli.ts";
 
 async function copySet(summaryPath: string, dir: string): Promise<string> {
@@ -35,7 +35,7 @@ describe("restore faults", () => {
     [source, target, setDir] = await Promise.all([createTestDatabase(), createTestDatabase(), makeTempDir()]);
     await seedDatabase(source.pool, { users: 5000 });
     ({ summaryPath } = await createBackup({ target: source.target, outDir: setDir.dir, kind: "manual" }));
-    targetDefinitions = await indexAndConstraintDefinitions(target.pool);
+    targetDefinitions = await schemaDefinitions(target.pool);
   });
   after(async () => {
     await Promise.all([source.drop(), target.drop(), setDir.remove()]);
@@ -144,20 +144,20 @@ describe("restore faults", () => {
     assert.ok(killedAfter.length > 0);
     assert.equal(await totalRows(target), 0);
     // The indexes and keys dropped for the load are back: the DDL rolled back with the rows.
-    assert.deepEqual(await indexAndConstraintDefinitions(target.pool), targetDefinitions);
+    assert.deepEqual(await schemaDefinitions(target.pool), targetDefinitions);
   });
 
   it("fails, changing nothing, when the data breaks a key of the target as the keys are rebuilt", async () => {
     // The target has a unique index the source never had: the backup's users share totalPoints values.
     await target.pool.query(`CREATE UNIQUE INDEX "User_totalPoints_extra" ON "User" ("totalPoints")`);
     try {
-      const withExtra = await indexAndConstraintDefinitions(target.pool);
+      const withExtra = await schemaDefinitions(target.pool);
       const result = await runScript("db-restore", ["--from", summaryPath], { DATABASE_URL: target.url });
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /could not create unique index "User_totalPoints_extra".*rebuilding indexes and keys; nothing was changed.*drop that key, then restore again/);
       assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
       assert.equal(await totalRows(target), 0);
-      assert.deepEqual(await indexAndConstraintDefinitions(target.pool), withExtra);
+      assert.deepEqual(await schemaDefinitions(target.pool), withExtra);
     } finally {
       await target.pool.query(`DROP INDEX "User_totalPoints_extra"`);
     }

@@ -127,14 +127,16 @@ export async function tableDigests(db: pg.Pool, skip: string[] = ["_prisma_migra
   return digests;
 }
 
-/** Every index and constraint of the schema as PostgreSQL defines it (restore drops and rebuilds them). */
-export async function indexAndConstraintDefinitions(db: pg.Pool): Promise<string[]> {
+/** Every index, constraint and column nullability of the schema as PostgreSQL defines it (restore drops and rebuilds keys). */
+export async function schemaDefinitions(db: pg.Pool): Promise<string[]> {
   const result = await db.query<{ definition: string }>(
     `SELECT c.conrelid::regclass || ' ' || c.conname || ' ' || pg_get_constraintdef(c.oid) || ' validated=' || c.convalidated AS definition
        FROM pg_constraint c WHERE c.connamespace = current_schema()::regnamespace AND c.contype IN ('p', 'u', 'f', 'x', 'c')
      UNION ALL
      SELECT indexdef || ' valid=' || x.indisvalid FROM pg_indexes i JOIN pg_index x ON x.indexrelid = format('%I.%I', i.schemaname, i.indexname)::regclass
       WHERE i.schemaname = current_schema()
+     UNION ALL
+     SELECT table_name || '.' || column_name || ' nullable=' || is_nullable FROM information_schema.columns WHERE table_schema = current_schema()
      ORDER BY 1`,
   );
   return result.rows.map((row) => row.definition);

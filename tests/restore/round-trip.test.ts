@@ -8,7 +8,7 @@ import type { RestoreReport } from "../../scripts/lib/restore/index.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createExtraTables, fillHardValues, indexAndConstraintDefinitions, makeTempDir, tableDigests, type TableDigest } from "./fixtures.ts";
+import { createExtraTables, fillHardValues, schemaDefinitions, makeTempDir, tableDigests, type TableDigest } from "./fixtures.ts";
 
 describe("round trip: backup, restore into an empty database, compare in SQL", () => {
   let source: TestDatabase;
@@ -26,7 +26,7 @@ describe("round trip: backup, restore into an empty database, compare in SQL", (
     await fillHardValues(source.pool);
     sourceDigests = await tableDigests(source.pool);
     ({ summaryPath } = await createBackup({ target: source.target, outDir: backupDir.dir, kind: "manual" }));
-    targetDefinitions = await indexAndConstraintDefinitions(target.pool);
+    targetDefinitions = await schemaDefinitions(target.pool);
 
     const result = await runScript("db-restore", ["--from", summaryPath, "--json"], { DATABASE_URL: target.url });
     assert.equal(result.code, 0, result.stderr);
@@ -69,8 +69,8 @@ describe("round trip: backup, restore into an empty database, compare in SQL", (
     assert.deepEqual(report.deferredForeignKeys, []);
   });
 
-  it("gives back every index and constraint exactly as it was defined (deferrable ones included)", async () => {
-    const after = await indexAndConstraintDefinitions(target.pool);
+  it("gives back every index, constraint and NOT NULL exactly as it was defined (deferrable keys included)", async () => {
+    const after = await schemaDefinitions(target.pool);
     assert.deepEqual(after, targetDefinitions);
     assert.ok(after.some((definition) => /cycle_b_a_id_fkey .*DEFERRABLE INITIALLY DEFERRED/.test(definition)));
     assert.ok(after.some((definition) => /User_referredBy_fkey FOREIGN KEY \("referredBy"\)/.test(definition)));
