@@ -1,5 +1,5 @@
 // Reading a table file back: file → checksum → [AES-256-GCM] → [gunzip] →
-// JSON-array lines. Shared by verify and by readTableRows (used by restore).
+// JSON-array lines. Shared by verify and by readTableRowBatches (which restore loads from).
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { pipeline, type Readable, type Transform } from "node:stream";
