@@ -1,7 +1,8 @@
 // verifyBackupSet: re-reads every file of a set in one pass each — size and
 // SHA-256 as stored, decryption and its tag, the plaintext checksum, gzip, the
 // JSON-array structure, every row parsed (unless checkRowShapes is off), its
-// keys and the row count — and, with againstDb, compares the counts with the live database (drift).
+// keys and the row count — and, with againstDb, compares the counts with the
+// live database (drift).
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
