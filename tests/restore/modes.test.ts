@@ -134,6 +134,54 @@ describe("restore modes", () => {
     }
   });
 
+  it("skip-existing: clashes on expression and partial unique indexes are listed per row too, and only real clashes", async () => {
+    const db = await restoredCopy();
+    try {
+      await db.pool.query(`CREATE UNIQUE INDEX "User_lower_username" ON "User" (lower(username))`);
+      await db.pool.query(`CREATE UNIQUE INDEX "User_wallet_with_points" ON "User" ("solanaWalletAddress") WHERE "totalPoints" > 0`);
+      const user = async (name: string) =>
+        (await db.pool.query<{ privyDid: string; wallet: string; points: number }>(
+          `SELECT "privyDid", "solanaWalletAddress" AS wallet, "totalPoints" AS points FROM "User" WHERE username = $1`, [name],
+        )).rows[0]!;
+      const [u11, u13, u14] = [await user("user_11"), await user("user_13"), await user("user_14")];
+      assert.ok(u13.points > 0 && u14.points > 0 && u13.wallet && u14.wallet);
+      await db.pool.query(`DELETE FROM "User" WHERE "privyDid" = ANY ($1)`, [[u11.privyDid, u13.privyDid, u14.privyDid]]);
+      // Live rows that took their place: USER_11 (same name but for case), u13's wallet with points (inside the
+      // partial index), u14's wallet without points (outside it: no clash).
+      await db.pool.query(
+        `INSERT INTO "User" ("privyDid", "updatedAt", username, "referralCode", "solanaWalletAddress", "totalPoints") VALUES
+           ('did:privy:new11', now(), 'USER_11', 'NEW11', NULL, 0),
+           ('did:privy:new13', now(), 'user_13_new', 'NEW13', $1, 5),
+           ('did:privy:new14', now(), 'user_14_new', 'NEW14', $2, 0)`,
+        [u13.wallet, u14.wallet],
+      );
+      const before = await tableDigests(db.pool);
+
+      const refused = await runScript("db-restore", ["--from", summaryPath, "--mode", "skip-existing", "--json"], { DATABASE_URL: db.url });
+      assert.equal(refused.code, 1, refused.stderr);
+      const report = JSON.parse(refused.stdout) as RestoreReport;
+      assert.deepEqual(
+        report.refusedRows.filter((row) => row.table === "User").sort((a, b) => String(a.key[0]).localeCompare(String(b.key[0]))),
+        [
+          { table: "User", key: [u11.privyDid], problems: ["unique:User_lower_username"] },
+          { table: "User", key: [u13.privyDid], problems: ["unique:User_wallet_with_points"] },
+        ].sort((a, b) => String(a.key[0]).localeCompare(String(b.key[0]))),
+      );
+      assert.deepEqual(await tableDigests(db.pool), before, "nothing changed");
+
+      const continued = await runScript(
+        "db-restore", ["--from", summaryPath, "--mode", "skip-existing", "--continue-on-conflict"], { DATABASE_URL: db.url },
+      );
+      assert.equal(continued.code, 0, continued.stderr);
+      const back = await db.pool.query<{ privyDid: string }>(`SELECT "privyDid" FROM "User" WHERE "privyDid" = ANY ($1) ORDER BY 1`, [
+        [u11.privyDid, u13.privyDid, u14.privyDid],
+      ]);
+      assert.deepEqual(back.rows.map((row) => row.privyDid), [u14.privyDid]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it("--mode replace needs --yes, takes a pre-restore backup, and leaves exactly the backup's data", async () => {
     const db = await restoredCopy();
     const preDir = await makeTempDir();

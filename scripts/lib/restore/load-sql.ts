@@ -5,6 +5,7 @@
 // classifies it there.
 import { qualifiedName, quoteIdent } from "../db.ts";
 import type { ForeignKey } from "../tables.ts";
+import type { UniqueKey } from "./catalog.ts";
 import type { PlannedTable } from "./plan.ts";
 
 export const STAGING = "pg_temp.pdg_restore_incoming";
@@ -49,6 +50,22 @@ function parentMissing(fk: ForeignKey, schema: string): string {
             WHERE ${matches("p", "i", fk.columns, fk.referencedColumns)}) THEN ${literal(`parent:${fk.name}`)} END`;
 }
 
+/**
+ * A clash with an existing row on a unique index. Expressions and predicates
+ * use the table's bare column names: in `FROM target t` they read t's
+ * columns, and in `FROM (SELECT i.*) s` the incoming row's.
+ */
+function uniqueClash(key: UniqueKey, target: string): string {
+  const incoming = (sql: string) => `(SELECT ${sql} FROM (SELECT i.*) s)`;
+  const sameKey = key.keyColumns
+    ? matches("t", "i", key.keyColumns)
+    : key.keyExpressions.map((expression) => `${expression} = ${incoming(expression)}`).join(" AND ");
+  // A partial index only holds, and only clashes for, rows its condition accepts.
+  const existing = `EXISTS (SELECT 1 FROM ${target} t WHERE ${sameKey}${key.predicate ? ` AND (${key.predicate})` : ""})`;
+  const clash = key.predicate ? `${incoming(`(${key.predicate})`)} AND ${existing}` : existing;
+  return `CASE WHEN ${clash} THEN ${literal(`unique:${key.name}`)} END`;
+}
+
 function literal(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
@@ -68,9 +85,7 @@ export function checkedInsertSql(planned: PlannedTable): string {
     ? `EXISTS (SELECT 1 FROM ${target} t WHERE ${matches("t", "i", primaryKey)})`
     : "false";
   const problems = [
-    ...planned.uniqueChecks.map(
-      (key) => `CASE WHEN EXISTS (SELECT 1 FROM ${target} t WHERE ${matches("t", "i", key.columns)}) THEN ${literal(`unique:${key.name}`)} END`,
-    ),
+    ...planned.uniqueChecks.map((key) => uniqueClash(key, target)),
     ...planned.parentChecks.map((fk) => parentMissing(fk, schema)),
   ];
   const problemArray = problems.length > 0 ? `array_remove(ARRAY[${problems.join(",\n            ")}]::text[], NULL)` : `'{}'::text[]`;
