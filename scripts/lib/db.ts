@@ -41,6 +41,26 @@ export function qualifiedName(schema: string, table: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
+/**
+ * Runs `work` in one transaction on one checked-out client (BEGIN and COMMIT
+ * through pool.query could run on different connections): committed when it
+ * returns, rolled back when it throws; the client always goes back to the pool.
+ */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 interface PgLikeError {
   code?: string;
   message?: string;

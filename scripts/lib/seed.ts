@@ -2,6 +2,7 @@
 // PostgreSQL (generate_series) so a million users take seconds, not minutes.
 // Used by the demo, the tests and the benchmarks. Every email and wallet is fake.
 import type pg from "pg";
+import { withTransaction } from "./db.ts";
 
 export interface SeedOptions {
   users: number;
@@ -26,10 +27,7 @@ const ACHIEVEMENTS = [
 export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise<SeedCounts> {
   const users = options.users;
   const perUser = options.perUser ?? 2;
-  // One checked-out client: BEGIN and COMMIT through pool.query could run on different connections.
-  const db = await pool.connect();
-  await db.query("BEGIN");
-  try {
+  await withTransaction(pool, async (db) => {
     for (const [name, description, category, points, requirement] of ACHIEVEMENTS) {
       await db.query(
         `INSERT INTO "Achievement" (id, name, description, category, "pointsReward", requirement)
@@ -121,13 +119,7 @@ export async function seedDatabase(pool: pg.Pool, options: SeedOptions): Promise
          FROM generate_series(1, $1::int) AS i, generate_series(0, 1) AS d`,
       [users],
     );
-    await db.query("COMMIT");
-  } catch (error) {
-    await db.query("ROLLBACK");
-    throw error;
-  } finally {
-    db.release();
-  }
+  });
   return countRows(pool, ["User", "Follow", "Comment", "Like", "PointTransaction", "Achievement", "UserAchievement", "DailyPointsLog"]);
 }
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
-import { quoteIdent } from "../../scripts/lib/db.ts";
+import { quoteIdent, withTransaction } from "../../scripts/lib/db.ts";
 import { discoverTables } from "../../scripts/lib/tables.ts";
 
 /** Extra tables created identically in the source and the target. */
@@ -83,9 +83,7 @@ export async function createExtraTables(db: pg.Pool): Promise<void> {
 
 /** Fills the extra tables and adds forward referrals to "User" (seed the app tables first). */
 export async function fillHardValues(db: pg.Pool, forwardReferrals = 50): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query("BEGIN");
+  await withTransaction(db, async (client) => {
     for (const statement of HARD_ROWS_SQL.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) {
       await client.query(statement, statement.includes("$1") ? [UNICODE] : []);
     }
@@ -95,13 +93,7 @@ export async function fillHardValues(db: pg.Pool, forwardReferrals = 50): Promis
     await client.query(FORWARD_REFERRALS_SQL, [forwardReferrals]);
     // Prisma's JsonNull (a JSON null value) next to DbNull (SQL NULL) in the app's own JSON column.
     await client.query(`UPDATE "PointTransaction" SET metadata = 'null'::jsonb WHERE id IN ('pt_1_1', 'pt_2_2', 'pt_3_1')`);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface TableDigest {

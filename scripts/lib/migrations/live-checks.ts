@@ -4,7 +4,7 @@
 // counts at most ROW_CAP matches and stops at a statement_timeout; a table the
 // planner estimates above LARGE_TABLE_ROWS is named as a full scan up front.
 import type pg from "pg";
-import { describeDatabaseError, quoteIdent } from "../db.ts";
+import { describeDatabaseError, quoteIdent, withTransaction } from "../db.ts";
 import type { Finding, LiveCheck, Severity } from "./findings.ts";
 
 const ROW_CAP = 1_000_000;
@@ -31,19 +31,10 @@ function split(table: string): { schema: string; name: string; sql: string } {
 
 /** Runs one read-only query with a timeout on its own transaction. */
 async function readOnly<T extends pg.QueryResultRow>(db: pg.Pool, timeoutMs: number, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = await db.connect();
-  try {
-    await client.query("BEGIN READ ONLY");
+  return withTransaction(db, async (client) => {
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-    const result = await client.query<T>(sql, params);
-    await client.query("COMMIT");
-    return result.rows;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+    return (await client.query<T>(sql, params)).rows;
+  }, "BEGIN READ ONLY");
 }
 
 async function estimatedRows(db: pg.Pool, table: string): Promise<number | null> {
