@@ -1,12 +1,9 @@
 // Every hard PostgreSQL type survives backup → file → PostgreSQL unchanged,
 // compared in SQL (each row's text form) against the original.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createBackup, readTableRows, verifyBackupSet, type BackupSummary } from "../../scripts/lib/backup/index.ts";
-import { copyRowsInto } from "./support.ts";
+import { copyRowsInto, removeDir, tempDir } from "./support.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const TABLE = "Hard Types ✓";
@@ -83,12 +80,12 @@ describe("exact round trip of every hard type (backup file → COPY)", () => {
     await db.pool.query(`ALTER DATABASE "${db.name}" SET bytea_output = 'escape'`);
     await db.pool.query(`ALTER DATABASE "${db.name}" SET IntervalStyle = 'sql_standard'`);
     await db.pool.query(`ALTER DATABASE "${db.name}" SET TimeZone = 'Asia/Kathmandu'`);
-    outDir = await mkdtemp(path.join(os.tmpdir(), "pdg-exact-"));
+    outDir = await tempDir("exact");
     ({ summaryPath, summary } = await createBackup({ target: db.target, outDir, kind: "manual", tables: [TABLE], gzip: true }));
   });
   after(async () => {
     await db.drop();
-    await rm(outDir, { recursive: true, force: true });
+    await removeDir(outDir);
   });
 
   async function restoreInto(copyTable: string): Promise<void> {
@@ -160,7 +157,7 @@ describe("exact round trip of every hard type (backup file → COPY)", () => {
 
   it("writes a json column's line breaks as spaces (one row per line) and keeps its value", async () => {
     await db.pool.query(`INSERT INTO "${TABLE}" (id, j) VALUES (8, E'{\\n  "a": [1,\\r\\n 2]\\n}')`);
-    const local = await mkdtemp(path.join(os.tmpdir(), "pdg-exact-json-"));
+    const local = await tempDir("exact-json");
     try {
       const { summaryPath: sp, summary: s } = await createBackup({ target: db.target, outDir: local, kind: "manual", tables: [TABLE] });
       const entry = s.tables[0]!;
@@ -170,7 +167,7 @@ describe("exact round trip of every hard type (backup file → COPY)", () => {
       assert.ok(!/[\r\n]/.test(row8));
       assert.deepEqual(JSON.parse(row8).j, { a: [1, 2] });
     } finally {
-      await rm(local, { recursive: true, force: true });
+      await removeDir(local);
       await db.pool.query(`DELETE FROM "${TABLE}" WHERE id = 8`);
     }
   });
