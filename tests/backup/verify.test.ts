@@ -167,6 +167,23 @@ describe("db:verify-backup", () => {
     assert.equal(handedOut, 0);
   });
 
+  it("with verifiedJustNow (restore), still fails at the end of the read when the file or its row count changed", async () => {
+    const altered = await damaged(plain);
+    const users = entryOf(plain.summary, "User");
+    const file = fileOf(altered, users);
+    await writeFile(file, (await readFile(file, "utf8")).replace("user_17", "user_71"));
+    await assert.rejects(
+      collect(readTableRows(altered, users, { verifiedJustNow: true })),
+      /: changed while it was being read \(SHA-256 differs.*stop it, then verify the set \(pnpm run db:verify-backup\) and retry$/,
+    );
+
+    // An entry whose count disagrees with its (intact) file.
+    await assert.rejects(
+      collect(readTableRows(plain.summaryPath, { ...users, rows: users.rows + 1 }, { verifiedJustNow: true })),
+      new RegExp(`holds ${users.rows} rows, the summary says ${users.rows + 1}; the set is damaged — restore from another backup set$`),
+    );
+  });
+
   it("--against-db reports the drift per table and tables added since", async () => {
     await db.pool.query(`INSERT INTO "Achievement" (id, name, description, category, requirement) VALUES ('new1', 'New', 'd', 'SOCIAL', '{}')`);
     await db.pool.query(`DELETE FROM "Like" WHERE id IN (SELECT id FROM "Like" ORDER BY id LIMIT 7)`);
