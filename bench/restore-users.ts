@@ -100,7 +100,7 @@ async function createManySeconds(source: pg.Pool, database: string): Promise<num
     `SELECT "privyDid", "createdAt", "updatedAt", username, email, "solanaWalletAddress", "embeddedWalletAddress", "referralCode"
        FROM "User" WHERE "privyDid" LIKE 'did:privy:cb%'`,
   );
-  const prisma = createPrisma(parseDatabaseUrl(urlFor(database)));
+  const prisma = await createPrisma(parseDatabaseUrl(urlFor(database)));
   try {
     const started = performance.now();
     await prisma.$transaction(
