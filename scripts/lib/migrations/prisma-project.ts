@@ -3,9 +3,9 @@
 // Prisma takes, passed on to it), e.g. a copy of prisma/ used by the tests.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "../config.ts";
 import { UsageError } from "../errors.ts";
+import { importPrismaConfig } from "../prisma-config.ts";
 
 export interface PrismaProject {
   /** Absolute path of the prisma.config.ts in use. */
@@ -20,7 +20,7 @@ const DEFAULT_CONFIG = path.join(PROJECT_ROOT, "prisma.config.ts");
 export async function loadPrismaProject(configPath?: string): Promise<PrismaProject> {
   const file = path.resolve(configPath ?? DEFAULT_CONFIG);
   if (!existsSync(file)) throw new UsageError(`${file} does not exist; pass --config with the path of a prisma.config.ts.`);
-  const loaded = (await import(pathToFileURL(file).href)) as { default?: { migrations?: { path?: string }; schema?: string } };
+  const loaded = await importPrismaConfig(file);
   const config = loaded.default ?? {};
   const base = path.dirname(file);
   const migrationsDir = config.migrations?.path
