@@ -17,13 +17,16 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { BUILD_DIR, STATE_FILE, STATE_FORMAT, commandNames, readBuildState, stampOf } from "./build-state.mjs";
+import { prismaConfigStandIns } from "./prisma-config-stand-ins.mjs";
 
 /** @typedef {import("./build-state.mjs").BuildState} BuildState @typedef {import("./build-state.mjs").Stamp} Stamp */
 
+/** Built too (into prisma.config.js), with Prisma's packages stood in: the migrate commands read its paths from there. */
+const PRISMA_CONFIG = "prisma.config.ts";
 /** Files that shape the output without being bundled. */
-const CONFIG_INPUTS = ["package.json", "tsconfig.json", "tools/build.mjs"];
-/** Directories of the bundled sources, stamped before esbuild reads them. */
-const SOURCE_DIRS = ["scripts", "generated"];
+const CONFIG_INPUTS = ["package.json", "tsconfig.json", "tools/build.mjs", "tools/prisma-config-stand-ins.mjs"];
+/** The bundled sources (directories and files), stamped before esbuild reads them. */
+const SOURCES = ["scripts", "generated", PRISMA_CONFIG];
 /** An input first seen after the build read it: it may have changed meanwhile, so the next start rebuilds once. */
 const UNSTAMPED = /** @type {Stamp} */ ([-1, -1, -1]);
 const KEEP_SUPERSEDED_MS = 24 * 60 * 60 * 1000;
@@ -39,17 +42,14 @@ export async function build(root) {
   const previous = readBuildState(root);
   const stamps = stampSources(root, previous);
   const distDir = path.join(root, BUILD_DIR);
-  let result;
-  try {
-    result = await esbuild.build({
+  const bundle = (/** @type {esbuild.BuildOptions} */ entry) =>
+    esbuild.build({
+      ...entry,
       absWorkingDir: root,
-      entryPoints: commands.map((name) => `scripts/${name}.ts`),
       // Not written there (write: false), but at the depth of dist/<id>/, so the source maps' relative paths hold.
       outdir: path.join(distDir, "staging"),
       entryNames: "[name]",
-      chunkNames: "chunk-[hash]",
       bundle: true,
-      splitting: true,
       format: "esm",
       platform: "node",
       target: "node20",
@@ -59,18 +59,32 @@ export async function build(root) {
       write: false,
       logLevel: "silent",
     });
+  let commandsBuild;
+  let configBuild;
+  try {
+    commandsBuild = await bundle({ entryPoints: commands.map((name) => `scripts/${name}.ts`), splitting: true, chunkNames: "chunk-[hash]" });
+    const hasConfig = statSync(path.join(root, PRISMA_CONFIG), { throwIfNoEntry: false });
+    configBuild = hasConfig
+      ? await bundle({ entryPoints: [PRISMA_CONFIG], plugins: [prismaConfigStandIns] })
+      : undefined;
   } catch (error) {
     throw new BuildError(describeFailure(error));
   }
+  const outputFiles = [...commandsBuild.outputFiles, ...(configBuild?.outputFiles ?? [])];
+  /** @type {esbuild.Metafile} */
+  const metafile = {
+    inputs: { ...commandsBuild.metafile.inputs, ...configBuild?.metafile.inputs },
+    outputs: { ...commandsBuild.metafile.outputs, ...configBuild?.metafile.outputs },
+  };
 
   const hash = createHash("sha256");
-  for (const file of result.outputFiles) hash.update(path.basename(file.path)).update(file.contents);
+  for (const file of outputFiles) hash.update(path.basename(file.path)).update(file.contents);
   const id = hash.digest("hex").slice(0, 12);
-  writeBuildDir(distDir, id, result.outputFiles);
+  writeBuildDir(distDir, id, outputFiles);
 
   /** @type {Record<string, Stamp>} */
   const inputs = {};
-  for (const file of Object.keys(result.metafile.inputs)) inputs[file] = stamps.get(file) ?? UNSTAMPED;
+  for (const file of Object.keys(metafile.inputs)) inputs[file] = stamps.get(file) ?? UNSTAMPED;
   for (const file of CONFIG_INPUTS) if (stamps.has(file)) inputs[file] = /** @type {Stamp} */ (stamps.get(file));
   const now = Date.now();
   /** @type {Record<string, number>} */
@@ -83,7 +97,7 @@ export async function build(root) {
   writeFileSync(temporary, `${JSON.stringify(state)}\n`);
   renameSync(temporary, path.join(root, STATE_FILE));
   removeOldBuilds(distDir, state, now);
-  return { state, metafile: result.metafile };
+  return { state, metafile };
 }
 
 /** Size, mtime and ctime of every file the build may read, taken before it reads them. */
@@ -99,7 +113,7 @@ function stampSources(/** @type {string} */ root, /** @type {BuildState | null} 
       stamps.set(relative, stampOf(stats));
     }
   };
-  for (const file of [...SOURCE_DIRS, ...CONFIG_INPUTS, ...Object.keys(previous?.inputs ?? {})]) if (!stamps.has(file)) visit(file);
+  for (const file of [...SOURCES, ...CONFIG_INPUTS, ...Object.keys(previous?.inputs ?? {})]) if (!stamps.has(file)) visit(file);
   return stamps;
 }
 
