@@ -30,6 +30,8 @@ const SOURCES = ["scripts", "generated", PRISMA_CONFIG];
 /** An input first seen after the build read it: it may have changed meanwhile, so the next start rebuilds once. */
 const UNSTAMPED = /** @type {Stamp} */ ([-1, -1, -1]);
 const KEEP_SUPERSEDED_MS = 24 * 60 * 60 * 1000;
+/** A build's directory (its id), or one being written (.tmp-<pid>-<id>). */
+const BUILD_DIR_NAME = /^(\.tmp-\d+-)?[0-9a-f]{12}$/;
 
 export class BuildError extends Error {}
 
@@ -136,10 +138,10 @@ function writeBuildDir(distDir, id, files) {
   }
 }
 
-/** Removes builds that are neither current, nor superseded less than a day ago, nor younger than a day. */
+/** Removes builds (and unfinished ones) that are neither current, nor superseded less than a day ago, nor younger than a day. */
 function removeOldBuilds(/** @type {string} */ distDir, /** @type {BuildState} */ state, /** @type {number} */ now) {
   for (const entry of readdirSync(distDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name === state.id || entry.name in state.superseded) continue;
+    if (!entry.isDirectory() || !BUILD_DIR_NAME.test(entry.name) || entry.name === state.id || entry.name in state.superseded) continue;
     const full = path.join(distDir, entry.name);
     const stats = statSync(full, { throwIfNoEntry: false });
     if (stats && now - stats.mtimeMs >= KEEP_SUPERSEDED_MS) rmSync(full, { recursive: true, force: true });

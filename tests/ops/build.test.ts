@@ -6,7 +6,7 @@
 // tools/, so the project's own sources are never edited.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -150,6 +150,20 @@ describe("the launcher never runs a stale build", () => {
     assert.equal(result.stderr.trim().split("\n").length, 1);
     write("scripts/lib/greeting.ts", greeting("v4"));
     assert.equal((await run("hello")).stdout, "v4 \n");
+  });
+
+  it("removes builds older than a day that are neither current nor recently superseded; nothing else in dist/", async () => {
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    const dirs = { old: "aaaaaaaaaaaa", recent: "bbbbbbbbbbbb", other: "other-files" };
+    for (const dir of Object.values(dirs)) mkdirSync(path.join(root, "dist", dir));
+    utimesSync(path.join(root, "dist", dirs.old), twoDaysAgo, twoDaysAgo);
+    utimesSync(path.join(root, "dist", dirs.other), twoDaysAgo, twoDaysAgo);
+    write("scripts/lib/greeting.ts", greeting("v5"));
+    assert.equal((await run("hello")).stdout, "v5 \n");
+    assert.deepEqual(
+      Object.values(dirs).map((dir) => existsSync(path.join(root, "dist", dir))),
+      [false, true, true],
+    );
   });
 
   it("names the commands when asked for one that does not exist", async () => {
