@@ -18,7 +18,8 @@ export const STATE_FORMAT = 1;
  * @property {number} format
  * @property {string} id the build's directory under dist/ (a hash of its files)
  * @property {string[]} commands the scripts/*.ts names built, sorted
- * @property {Record<string, Stamp>} inputs every file the build read, relative to the project root
+ * @property {Record<string, Stamp | null>} inputs every file the build read, relative to the project root; null:
+ *   a file it would have read, absent then
  * @property {Record<string, number>} superseded earlier builds' ids and when they stopped being current (ms)
  */
 
@@ -54,6 +55,10 @@ export function staleReason(root, state, commands) {
   if (state.commands.join("\n") !== commands.join("\n")) return "commands were added to or removed from scripts/";
   for (const [file, stamp] of Object.entries(state.inputs)) {
     const stats = statSync(path.join(root, file), { throwIfNoEntry: false });
+    if (!stamp) {
+      if (stats) return `${file} was added`;
+      continue;
+    }
     if (!stats) return `${file} was removed`;
     const now = stampOf(stats);
     if (now[0] !== stamp[0] || now[1] !== stamp[1] || now[2] !== stamp[2]) return `${file} changed`;

@@ -62,16 +62,16 @@ export async function build(root) {
       logLevel: "silent",
     });
   let commandsBuild;
-  let configBuild;
   try {
     commandsBuild = await bundle({ entryPoints: commands.map((name) => `scripts/${name}.ts`), splitting: true, chunkNames: "chunk-[hash]" });
-    const hasConfig = statSync(path.join(root, PRISMA_CONFIG), { throwIfNoEntry: false });
-    configBuild = hasConfig
-      ? await bundle({ entryPoints: [PRISMA_CONFIG], plugins: [prismaConfigStandIns] })
-      : undefined;
   } catch (error) {
     throw new BuildError(describeFailure(error));
   }
+  // A config that does not build must not stop the other commands (a backup needs no Prisma config): without
+  // the built copy the migrate commands bundle it when they run, and report its error themselves.
+  const configBuild = stamps.has(PRISMA_CONFIG)
+    ? await bundle({ entryPoints: [PRISMA_CONFIG], plugins: [prismaConfigStandIns] }).catch(() => undefined)
+    : undefined;
   const outputFiles = [...commandsBuild.outputFiles, ...(configBuild?.outputFiles ?? [])];
   /** @type {esbuild.Metafile} */
   const metafile = {
@@ -84,10 +84,10 @@ export async function build(root) {
   const id = hash.digest("hex").slice(0, 12);
   writeBuildDir(distDir, id, outputFiles);
 
-  /** @type {Record<string, Stamp>} */
+  /** @type {Record<string, Stamp | null>} */
   const inputs = {};
   for (const file of Object.keys(metafile.inputs)) inputs[file] = stamps.get(file) ?? UNSTAMPED;
-  for (const file of CONFIG_INPUTS) if (stamps.has(file)) inputs[file] = /** @type {Stamp} */ (stamps.get(file));
+  for (const file of [...CONFIG_INPUTS, PRISMA_CONFIG]) inputs[file] = stamps.get(file) ?? null;
   const now = Date.now();
   /** @type {Record<string, number>} */
   const superseded = {};

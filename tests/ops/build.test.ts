@@ -152,6 +152,20 @@ describe("the launcher never runs a stale build", () => {
     assert.equal((await run("hello")).stdout, "v4 \n");
   });
 
+  it("builds prisma.config.ts beside the commands; one that does not build stops no command", async () => {
+    const built = () => {
+      const { id } = JSON.parse(readFileSync(path.join(root, "dist", "build.json"), "utf8")) as { id: string };
+      return existsSync(path.join(root, "dist", id, "prisma.config.js"));
+    };
+    write("prisma.config.ts", 'import { defineConfig } from "prisma/config";\nexport default defineConfig({ schema: "prisma/schema.prisma" });\n');
+    assert.equal((await run("hello", ["a"])).stdout, "v4 a\n");
+    assert.ok(built());
+    write("prisma.config.ts", "export default {\n");
+    assert.deepEqual([(await run("hello", ["b"])).stdout, built()], ["v4 b\n", false]);
+    write("prisma.config.ts", "export default {};\n");
+    assert.deepEqual([(await run("hello", ["c"])).stdout, built()], ["v4 c\n", true]);
+  });
+
   it("removes builds older than a day that are neither current nor recently superseded; nothing else in dist/", async () => {
     const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     const dirs = { old: "aaaaaaaaaaaa", recent: "bbbbbbbbbbbb", other: "other-files" };
