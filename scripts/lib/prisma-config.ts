@@ -1,11 +1,11 @@
 // Imports a prisma.config.ts for the paths in it (schema, migrations) without
 // loading Prisma's packages (tools/prisma-config-stand-ins.mjs says why and
 // how). The project's own config is bundled so by the build, next to the
-// commands; another one (--config) is bundled here with esbuild, written under
+// commands; another one (--config) is bundled here with esbuild into a copy in
 // dist/prisma-config/, where its package imports resolve as the project's do,
 // and imported from there (import.meta inside it then names that copy).
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { BUILT_PRISMA_CONFIG, prismaConfigStandIns } from "../../tools/prisma-config-stand-ins.mjs";
@@ -24,14 +24,22 @@ const BUILT_PROJECT_CONFIG = path.join(import.meta.dirname, BUILT_PRISMA_CONFIG)
 const BUNDLE_DIR = path.join(PROJECT_ROOT, "dist", "prisma-config");
 
 export async function importPrismaConfig(file: string): Promise<{ default?: PrismaConfigPaths }> {
-  const built = file === PROJECT_PRISMA_CONFIG && existsSync(BUILT_PROJECT_CONFIG) ? BUILT_PROJECT_CONFIG : await bundle(file);
-  return (await import(pathToFileURL(built).href)) as { default?: PrismaConfigPaths };
+  if (file === PROJECT_PRISMA_CONFIG && existsSync(BUILT_PROJECT_CONFIG)) return importFile(BUILT_PROJECT_CONFIG);
+  // Imported once, then removed: the module stays loaded, and no copies pile up.
+  const copy = path.join(BUNDLE_DIR, `${process.pid}-${randomUUID()}.mjs`);
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  writeFileSync(copy, await bundle(file));
+  try {
+    return await importFile(copy);
+  } finally {
+    rmSync(copy, { force: true });
+  }
 }
 
-/** Bundles `file` into dist/prisma-config/<hash>.mjs; returns that path. */
-async function bundle(file: string): Promise<string> {
+const importFile = async (file: string) => (await import(pathToFileURL(file).href)) as { default?: PrismaConfigPaths };
+
+async function bundle(file: string): Promise<Uint8Array> {
   const esbuild = await import("esbuild");
-  let code: Uint8Array;
   try {
     const result = await esbuild.build({
       entryPoints: [file],
@@ -45,15 +53,9 @@ async function bundle(file: string): Promise<string> {
       logLevel: "silent",
       plugins: [prismaConfigStandIns],
     });
-    code = result.outputFiles[0]!.contents;
+    return result.outputFiles[0]!.contents;
   } catch (error) {
     const first = (error as { errors?: { text: string }[] }).errors?.[0]?.text;
     throw new ConfigError(`${file} cannot be read: ${first ?? String(error)}`);
   }
-  const out = path.join(BUNDLE_DIR, `${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-  mkdirSync(BUNDLE_DIR, { recursive: true });
-  const temporary = `${out}.tmp-${process.pid}`;
-  writeFileSync(temporary, code);
-  renameSync(temporary, out);
-  return out;
 }

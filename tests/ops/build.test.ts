@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { Metafile } from "esbuild";
 import { launchedScript } from "../../scripts/lib/cli.ts";
@@ -66,6 +67,12 @@ describe("the built commands", () => {
       }
     }
     assert.deepEqual(problems, [], `statically imported (use import() where the work needs it): ${problems.join(", ")}`);
+    // The project's prisma.config.ts, built with Prisma's packages stood in, gives the paths the migrate commands read.
+    assert.deepEqual([...staticPackages(metafile, "dist/staging/prisma.config.js")].filter((name) => name.includes("prisma")), []);
+    const built = (await import(pathToFileURL(path.join(PROJECT_ROOT, "dist", state.id, "prisma.config.js")).href)) as {
+      default: { schema?: string; migrations?: { path?: string } };
+    };
+    assert.deepEqual([built.default.schema, built.default.migrations?.path], ["prisma/schema.prisma", "prisma/migrations"]);
     // The generated Prisma client is bundled into a chunk of its own that is only ever import()ed.
     const clientChunk = Object.entries(metafile.outputs).find(([, output]) => "generated/prisma/client.ts" in output.inputs)?.[0];
     assert.ok(clientChunk, "the generated client is bundled");
