@@ -1,70 +1,73 @@
-// `pnpm bench:backup`: db:backup against `pg_dump --data-only` of the same
-// tables on the same server, in the same run, at one or more sizes.
-//
-//   pnpm bench:backup [--sizes 100000,1000000] [--rounds 1] [--server postgresql://postgres@127.0.0.1:5432/postgres]
-//
+// `pnpm bench:backup [--sizes 100000,1000000] [--rounds 3] [--server URL]`:
+// db:backup against pg_dump of the same tables on the same server, in the same
+// run, in alternating rounds:
+//   plain       db:backup          vs  pg_dump --data-only (plain SQL)
+//   compressed  db:backup --gzip   vs  pg_dump -Fc --data-only (custom format, compressed)
 // For each size it creates a database on the server, applies the migrations,
-// seeds N users plus related rows (scripts/lib/seed.ts), then times each tool
-// as a child process, reading the child's peak RSS (VmHWM) from /proc. The
-// default server is the machine's own PostgreSQL, whose pg_dump matches it.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+// seeds N users plus related rows (scripts/lib/seed.ts), then runs each tool as
+// a child process (bench/lib/measure.ts: wall time, peak RSS, CPU time) and
+// reports medians. The default server is the machine's own PostgreSQL, whose
+// pg_dump matches it.
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { commaList, defineCommand, positiveInteger, runCli, scriptArgs } from "../scripts/lib/cli.ts";
-import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
+import { scriptArgs } from "../scripts/lib/cli.ts";
+import { parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { createPool, quoteIdent } from "../scripts/lib/db.ts";
-import { OperationError } from "../scripts/lib/errors.ts";
 import { dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
-import { redactCredentials } from "../scripts/lib/redact.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
+import { alternateRounds, defineBenchmark, median, runBenchmark, type BenchmarkOptions } from "./lib/harness.ts";
+import { measureProcess, type ProcessMeasurement } from "./lib/measure.ts";
 
-interface Measurement {
-  seconds: number;
-  peakRssMb: number;
+const TARGET_RATIO = 2.0;
+
+interface Run extends ProcessMeasurement {
   bytes: number;
 }
 
-const program = defineCommand("bench:backup", "Time db:backup against pg_dump --data-only on the same tables and server.")
-  .option("--sizes <list>", "users to seed, one database per size (comma-separated)", commaList, ["100000", "1000000"])
-  .option("--rounds <n>", "runs of each tool per size (the fastest counts)", positiveInteger("--rounds"), 1)
-  .option("--server <url>", "an admin URL of the PostgreSQL server to use", "postgresql://postgres@127.0.0.1:5432/postgres")
-  .parse();
+interface Database {
+  url: string;
+  rows: number;
+  tables: string[];
+}
 
-/** Runs a command, returning its wall time and peak RSS (VmHWM, polled from /proc). */
-function measure(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Omit<Measurement, "bytes">> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    let peakKb = 0;
-    const poll = () => {
-      try {
-        const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-        if (match) peakKb = Math.max(peakKb, Number(match[1]));
-      } catch {
-        // The process has just exited.
-      }
-    };
-    const timer = setInterval(poll, 20);
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearInterval(timer);
-      const seconds = (performance.now() - started) / 1000;
-      if (code !== 0) reject(new OperationError(`${command} failed (exit ${code}): ${redactCredentials(stderr.trim())}`));
-      else resolve({ seconds, peakRssMb: peakKb / 1024 });
+/** One contestant: runs once into `out` (a fresh path in the work directory) and leaves its output there. */
+type Contestant = (database: Database, out: string) => Promise<ProcessMeasurement>;
+
+function pgDump(format: string[]): Contestant {
+  return (database, out) => {
+    const target = parseDatabaseUrl(database.url);
+    const args = ["--data-only", ...format, "-h", target.host, "-p", String(target.port), "-U", target.user, "-f", out];
+    for (const table of database.tables) args.push("-t", `public.${quoteIdent(table)}`);
+    return measureProcess("pg_dump", [...args, target.database]);
+  };
+}
+
+function dbBackup(options: string[]): Contestant {
+  return (database, out) =>
+    measureProcess(process.execPath, scriptArgs("db-backup", ["--out", out, ...options]), {
+      env: { ...process.env, DATABASE_URL: database.url, BACKUP_ENCRYPTION_KEY: "" },
     });
-    poll();
-  });
 }
 
-function directoryBytes(dir: string): number {
-  return readdirSync(dir).reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+/** Each pair is one line of the targets: ours against the reference. */
+const PAIRS = [
+  { ours: "db:backup", reference: "pg_dump --data-only", run: { "pg_dump --data-only": pgDump([]), "db:backup": dbBackup([]) } },
+  {
+    ours: "db:backup --gzip",
+    reference: "pg_dump -Fc --data-only",
+    run: { "pg_dump -Fc --data-only": pgDump(["-Fc"]), "db:backup --gzip": dbBackup(["--gzip"]) },
+  },
+];
+
+function bytesAt(file: string): number {
+  const stats = statSync(file);
+  if (!stats.isDirectory()) return stats.size;
+  return readdirSync(file).reduce((sum, name) => sum + bytesAt(path.join(file, name)), 0);
 }
 
-async function prepareDatabase(server: string, name: string, users: number): Promise<{ url: string; rows: number; tables: string[] }> {
+async function prepareDatabase(server: string, name: string, users: number): Promise<Database> {
   const url = await recreateMigratedDatabase(server, name);
   const pool = createPool(parseDatabaseUrl(url));
   try {
@@ -80,67 +83,59 @@ async function prepareDatabase(server: string, name: string, users: number): Pro
   }
 }
 
-async function runPgDump(url: string, tables: string[], workDir: string): Promise<Measurement> {
-  const target = parseDatabaseUrl(url);
-  const file = path.join(workDir, "pg_dump.sql");
-  const args = ["--data-only", "-h", target.host, "-p", String(target.port), "-U", target.user, "-f", file];
-  for (const table of tables) args.push("-t", `public.${quoteIdent(table)}`);
-  args.push(target.database);
-  const result = await measure("pg_dump", args, process.env);
-  const bytes = statSync(file).size;
-  rmSync(file);
-  return { ...result, bytes };
-}
-
-async function runBackup(url: string, workDir: string): Promise<Measurement> {
-  const out = path.join(workDir, "set");
-  const result = await measure(process.execPath, scriptArgs("db-backup", ["--out", out]), {
-    ...process.env,
-    DATABASE_URL: url,
-    BACKUP_ENCRYPTION_KEY: "",
-  });
-  const bytes = directoryBytes(out);
-  rmSync(out, { recursive: true, force: true });
-  return { ...result, bytes };
-}
-
-const fastest = (runs: Measurement[]) => runs.reduce((best, run) => (run.seconds < best.seconds ? run : best));
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
-await runCli(async () => {
-  const options = program.opts<{ sizes: string[]; rounds: number; server: string }>();
-  const sizes = options.sizes.map((size) => positiveInteger("--sizes")(size));
-  process.stdout.write(`bench:backup on ${redactCredentials(options.server)}, ${os.cpus().length} cores, ${new Date().toISOString()}\n`);
-  const results: string[] = [];
+const program = defineBenchmark("bench:backup", "Time db:backup against pg_dump on the same tables and server.", {
+  server: true,
+  rounds: 3,
+  sizes: [100_000, 1_000_000],
+});
+
+await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) => {
+  const summary: string[] = [];
   for (const users of sizes) {
     const name = `backup_bench_${users}_${process.pid}`;
     const workDir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-"));
     process.stdout.write(`\n${users.toLocaleString("en-US")} users (database ${name})\n`);
     try {
-      const { url, rows, tables } = await prepareDatabase(options.server, name, users);
-      const dumps: Measurement[] = [];
-      const backups: Measurement[] = [];
-      for (let round = 0; round < options.rounds; round++) {
-        dumps.push(await runPgDump(url, tables, workDir));
-        backups.push(await runBackup(url, workDir));
+      const database = await prepareDatabase(server, name, users);
+      const contestants: Record<string, () => Promise<Run>> = {};
+      for (const pair of PAIRS) {
+        for (const [label, run] of Object.entries(pair.run)) {
+          contestants[label] = async () => {
+            const out = path.join(workDir, "out");
+            const measured = await run(database, out);
+            const bytes = bytesAt(out);
+            rmSync(out, { recursive: true, force: true });
+            return { ...measured, bytes };
+          };
+        }
       }
-      const dump = fastest(dumps);
-      const backup = fastest(backups);
-      const line = (label: string, m: Measurement) =>
-        `  ${label.padEnd(22)} ${m.seconds.toFixed(2).padStart(7)} s  ${Math.round(rows / m.seconds).toLocaleString("en-US").padStart(9)} rows/s  ` +
-        `${(mb(m.bytes) / m.seconds).toFixed(1).padStart(6)} MB/s  ${mb(m.bytes).toFixed(0).padStart(5)} MB  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB`;
-      process.stdout.write(`${line("pg_dump --data-only", dump)}\n${line("db:backup", backup)}\n`);
-      const ratio = `  ratio db:backup / pg_dump wall time: ${(backup.seconds / dump.seconds).toFixed(2)}×`;
-      process.stdout.write(`${ratio}\n`);
-      results.push(
-        `${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: db:backup ${backup.seconds.toFixed(1)} s ` +
-          `(${Math.round(rows / backup.seconds).toLocaleString("en-US")} rows/s, ${(mb(backup.bytes) / backup.seconds).toFixed(0)} MB/s, ` +
-          `peak RSS ${backup.peakRssMb.toFixed(0)} MB) vs pg_dump ${dump.seconds.toFixed(1)} s: ${(backup.seconds / dump.seconds).toFixed(2)}×`,
-      );
+      const runs = await alternateRounds(rounds, contestants);
+      process.stdout.write(`  medians of ${rounds} alternating rounds (peak RSS: the highest)\n`);
+      process.stdout.write(`  ${"".padEnd(24)} ${"wall s".padStart(7)} ${"rows/s".padStart(10)} ${"MB/s".padStart(6)} ${"MB".padStart(6)} ${"peak RSS MB".padStart(12)} ${"CPU s".padStart(6)}\n`);
+      const seconds: Record<string, number> = {};
+      for (const [label, list] of Object.entries(runs)) {
+        const wall = median(list.map((r) => r.seconds));
+        const bytes = median(list.map((r) => r.bytes));
+        seconds[label] = wall;
+        process.stdout.write(
+          `  ${label.padEnd(24)} ${wall.toFixed(2).padStart(7)} ${Math.round(database.rows / wall).toLocaleString("en-US").padStart(10)} ` +
+            `${(mb(bytes) / wall).toFixed(1).padStart(6)} ${mb(bytes).toFixed(0).padStart(6)} ` +
+            `${Math.max(...list.map((r) => r.peakRssMb)).toFixed(0).padStart(12)} ${median(list.map((r) => r.cpuSeconds)).toFixed(2).padStart(6)}\n`,
+        );
+      }
+      for (const pair of PAIRS) {
+        const ratio = seconds[pair.ours]! / seconds[pair.reference]!;
+        const verdict = ratio <= TARGET_RATIO ? "meets" : "MISSES";
+        const line = `${pair.ours} / ${pair.reference}: ${ratio.toFixed(2)}× (target ≤ ${TARGET_RATIO.toFixed(1)}×, ${verdict} it)`;
+        process.stdout.write(`  ratio ${line}\n`);
+        summary.push(`${users.toLocaleString("en-US")} users, ${database.rows.toLocaleString("en-US")} rows: ${line}`);
+      }
     } finally {
-      await dropDatabase(options.server, name);
+      await dropDatabase(server, name);
       rmSync(workDir, { recursive: true, force: true });
     }
   }
-  process.stdout.write(`\nsummary\n${results.map((line) => `  ${line}`).join("\n")}\n`);
+  process.stdout.write(`\nsummary\n${summary.map((line) => `  ${line}`).join("\n")}\n`);
 });

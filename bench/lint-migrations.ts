@@ -1,19 +1,21 @@
-// `pnpm bench:lint-migrations [N]`: analysis of an N-migration history (default
-// 200) — in-process (parser load included) and as the CLI a CI job runs — side
-// by side with squawk (squawk-cli from npm, a Rust migration linter) on the same files.
+// `pnpm bench:lint-migrations [N] [--rounds 5]`: analysis of an N-migration
+// history (default 200) — in-process (parser load included) and as the CLI a CI
+// job runs (the build, as package.json runs it) — side by side with squawk
+// (squawk-cli from npm, a Rust migration linter) on the same files, in
+// alternating rounds, measured by bench/lib/measure.ts.
 // Target (issue 5): 200 migrations in under 2 s.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { PROJECT_ROOT } from "../scripts/lib/config.ts";
+import { positiveInteger, scriptArgs } from "../scripts/lib/cli.ts";
 import { lintMigrations } from "../scripts/lib/migrations/lint.ts";
 import { migrationNames } from "../scripts/lib/migrations/sources.ts";
-import { scriptArgs } from "../scripts/lib/cli.ts";
+import { alternateRounds, defineBenchmark, median, runBenchmark } from "./lib/harness.ts";
+import { measureProcess } from "./lib/measure.ts";
 
-const count = Number(process.argv[2] ?? 200);
-const RUNS = 5;
+const program = defineBenchmark("bench:lint-migrations", "Time the migration analysis against squawk on the same files.", { rounds: 5 })
+  .argument("[migrations]", "migrations in the generated history", positiveInteger("migrations"), 200);
 
 /** A Prisma-shaped history: new tables with keys and indexes, added columns, enums, renames, type changes, data fixes. */
 function migrationSql(i: number): string {
@@ -77,7 +79,7 @@ VALUES ('ach_${i}', 'Badge ${i}', 'Reach level ${i}', 'SPECIAL', ${i}, '{"level"
   }
 }
 
-function makeHistory(dir: string): void {
+function makeHistory(dir: string, count: number): void {
   for (let i = 0; i < count; i++) {
     const name = `2026${String(Math.floor(i / 28) + 1).padStart(2, "0").slice(-2)}${String((i % 28) + 1).padStart(2, "0")}120000_m${i}`;
     mkdirSync(path.join(dir, name));
@@ -85,46 +87,42 @@ function makeHistory(dir: string): void {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+await runBenchmark<{ rounds: number }>(program, async ({ rounds }) => {
+  const count = program.processedArgs[0] as number;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-lint-"));
+  try {
+    makeHistory(dir, count);
+    const files = migrationNames(dir).map((name) => path.join(dir, name, "migration.sql"));
 
-function timeProcess(command: string, args: string[]): { ms: number; code: number | null } {
-  const started = performance.now();
-  const result = spawnSync(command, args, { cwd: PROJECT_ROOT, stdio: "ignore", env: { ...process.env, GITHUB_ACTIONS: "" } });
-  return { ms: performance.now() - started, code: result.status };
-}
+    const inProcess: number[] = [];
+    let statements = 0;
+    let findings = 0;
+    for (let run = 0; run < rounds; run++) {
+      const started = performance.now();
+      const result = await lintMigrations([dir]);
+      inProcess.push(performance.now() - started);
+      statements = result.analyses.reduce((sum, analysis) => sum + analysis.statements, 0);
+      findings = result.analyses.reduce((sum, analysis) => sum + analysis.findings.length, 0);
+    }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-lint-"));
-try {
-  makeHistory(dir);
-  const files = migrationNames(dir).map((name) => path.join(dir, name, "migration.sql"));
+    const squawkBin = path.join(path.dirname(createRequire(import.meta.url).resolve("squawk-cli/package.json")), "js", "bin", "squawk");
+    const env = { ...process.env, GITHUB_ACTIONS: "" };
+    // Both exit 1 on this history: it holds findings by design.
+    const runs = await alternateRounds(rounds, {
+      cli: () => measureProcess(process.execPath, scriptArgs("db-lint-migrations", [dir]), { env, expectExit: null }),
+      squawk: () => measureProcess(squawkBin, files, { env, expectExit: null }),
+    });
+    const cliMs = median(runs.cli!.map((r) => r.seconds * 1000));
+    const squawkMs = median(runs.squawk!.map((r) => r.seconds * 1000));
 
-  const inProcess: number[] = [];
-  let statements = 0;
-  let findings = 0;
-  for (let run = 0; run < RUNS; run++) {
-    const started = performance.now();
-    const result = await lintMigrations([dir]);
-    inProcess.push(performance.now() - started);
-    statements = result.analyses.reduce((sum, analysis) => sum + analysis.statements, 0);
-    findings = result.analyses.reduce((sum, analysis) => sum + analysis.findings.length, 0);
+    const target = 2000;
+    console.log(`${count} migrations, ${statements} statements, ${findings} findings`);
+    console.log(`  in-process analysis: first run ${inProcess[0]!.toFixed(0)} ms (Wasm parser load included), median of ${rounds} ${median(inProcess).toFixed(0)} ms`);
+    console.log(`  db:lint-migrations CLI (process start, parse, rules, report): median of ${rounds} ${cliMs.toFixed(0)} ms (exit ${runs.cli![0]!.code})`);
+    console.log(`  squawk 2.66.0 CLI on the same files: median of ${rounds} ${squawkMs.toFixed(0)} ms (exit ${runs.squawk![0]!.code})`);
+    console.log(`  CLI / squawk: ${(cliMs / squawkMs).toFixed(1)}×`);
+    console.log(`  target: ${count} migrations analysed in < ${target} ms by the CLI — ${cliMs < target ? "meets" : "MISSES"} it`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-
-  const cli = Array.from({ length: 3 }, () => timeProcess(process.execPath, scriptArgs("db-lint-migrations", [dir])));
-  const require = createRequire(import.meta.url);
-  const squawkBin = path.join(path.dirname(require.resolve("squawk-cli/package.json")), "js", "bin", "squawk");
-  const squawk = Array.from({ length: 3 }, () => timeProcess(squawkBin, files));
-
-  const target = 2000;
-  console.log(`bench:lint-migrations — ${count} migrations, ${statements} statements, ${findings} findings (${os.cpus().length} cores, node ${process.version})`);
-  console.log(`  in-process analysis: first run ${inProcess[0]!.toFixed(0)} ms (Wasm parser load included), median of ${RUNS} ${median(inProcess).toFixed(0)} ms`);
-  console.log(`  db:lint-migrations CLI (process start, tsx, parse, rules, report): median of 3 ${median(cli.map((r) => r.ms)).toFixed(0)} ms (exit ${cli[0]!.code})`);
-  console.log(`  squawk 2.66.0 CLI on the same files: median of 3 ${median(squawk.map((r) => r.ms)).toFixed(0)} ms (exit ${squawk[0]!.code})`);
-  console.log(`  CLI / squawk: ${(median(cli.map((r) => r.ms)) / median(squawk.map((r) => r.ms))).toFixed(1)}×`);
-  const verdict = median(cli.map((r) => r.ms)) < target ? "meets" : "MISSES";
-  console.log(`  target: ${count} migrations analysed in < ${target} ms by the CLI — ${verdict} it`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+});

@@ -1,20 +1,18 @@
-// `pnpm bench:restore-users`: a synthetic Privy export of --rows users imported
-// into a database that already holds --existing users, then re-run (every row
-// exists), then --memory-rows users for peak memory. Each run is the real CLI in a
-// child process, whose peak RSS it reports itself (bench/peak-rss.ts).
+// `pnpm bench:restore-users [--rows N] [--existing N] [--memory-rows N] [--server URL]`:
+// a synthetic Privy export of --rows users imported into a database that already
+// holds --existing users, then re-run (every row exists), then --memory-rows users
+// for peak memory. Each run is the real CLI in a child process, measured by
+// bench/lib/measure.ts (wall time, peak RSS, CPU time).
 // References measured in the same run: psql \copy of the same file into a plain
 // staging table (the cost of just loading the bytes), and Prisma createMany
 // (skipDuplicates) of the same users, against the import's insert phase.
-// Runs on the machine's PostgreSQL (psql needs a server of its version):
-// BENCH_ADMIN_URL, default postgresql://postgres@127.0.0.1:5432/postgres.
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// Runs on the machine's PostgreSQL by default (psql needs a server of its version).
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import pg from "pg";
-import { defineCommand, positiveInteger, runCli } from "../scripts/lib/cli.ts";
-import { parseDatabaseUrl, PROJECT_ROOT } from "../scripts/lib/config.ts";
+import type pg from "pg";
+import { positiveInteger, scriptArgs } from "../scripts/lib/cli.ts";
+import { parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { createPool } from "../scripts/lib/db.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
 import { databaseUrl, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
@@ -23,18 +21,16 @@ import { PRIVY_COLUMNS } from "../scripts/lib/privy/export-format.ts";
 import type { RestoreSummary } from "../scripts/lib/privy/import.ts";
 import { writeSyntheticExport } from "../scripts/lib/privy/synthetic-export.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
+import { defineBenchmark, runBenchmark } from "./lib/harness.ts";
+import { measureProcess } from "./lib/measure.ts";
 
-const program = defineCommand("bench:restore-users", "Benchmark db:restore-users against psql \\copy and Prisma createMany.")
+const program = defineBenchmark("bench:restore-users", "Benchmark db:restore-users against psql \\copy and Prisma createMany.", { server: true })
   .option("--rows <n>", "users in the export", positiveInteger("--rows"), 100_000)
   .option("--existing <n>", "users already in the database", positiveInteger("--existing"), 100_000)
   .option("--memory-rows <n>", "users in the peak-memory run (0 skips it)", (value: string) => Number(value), 1_000_000);
 
-const run = promisify(execFile);
-const adminUrl = process.env.BENCH_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-
+let adminUrl = "";
 const urlFor = (database: string) => databaseUrl(adminUrl, database);
-
-
 
 async function createSeededDatabase(name: string, existing: number): Promise<pg.Pool> {
   const pool = createPool(parseDatabaseUrl(await recreateMigratedDatabase(adminUrl, name)));
@@ -50,39 +46,20 @@ interface ChildRun {
 }
 
 /** The CLI as a user runs it, in its own process. */
-function restoreCli(database: string, file: string, workDir: string): Promise<ChildRun> {
-  const rssFile = path.join(workDir, `rss-${Date.now()}`);
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "--import", path.join(PROJECT_ROOT, "bench", "peak-rss.ts"), path.join(PROJECT_ROOT, "scripts", "db-restore-users.ts"), file, "--json"],
-      { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: urlFor(database), PDG_PEAK_RSS_FILE: rssFile }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new OperationError(`db-restore-users exited ${code}: ${stderr.trim()}`));
-      resolve({
-        seconds: (performance.now() - started) / 1000,
-        peakRssMb: Number(readFileSync(rssFile, "utf8")) / 1024,
-        summary: JSON.parse(stdout) as RestoreSummary,
-      });
-    });
+async function restoreCli(database: string, file: string): Promise<ChildRun> {
+  const run = await measureProcess(process.execPath, scriptArgs("db-restore-users", [file, "--json"]), {
+    env: { ...process.env, DATABASE_URL: urlFor(database) },
+    captureStdout: true,
   });
+  return { seconds: run.seconds, peakRssMb: run.peakRssMb, summary: JSON.parse(run.stdout) as RestoreSummary };
 }
 
 /** psql \copy of the same export into a plain 26-text-column table: loading the bytes, nothing else. */
 async function psqlCopySeconds(pool: pg.Pool, database: string, file: string): Promise<number> {
   await pool.query(`DROP TABLE IF EXISTS bench_copy_reference`);
   await pool.query(`CREATE TABLE bench_copy_reference (${PRIVY_COLUMNS.map((_, i) => `c${i + 1} text`).join(", ")})`);
-  const started = performance.now();
-  await run("psql", [urlFor(database), "-v", "ON_ERROR_STOP=1", "-c",
+  const { seconds } = await measureProcess("psql", [urlFor(database), "-v", "ON_ERROR_STOP=1", "-c",
     `\\copy bench_copy_reference FROM '${file}' WITH (FORMAT csv, DELIMITER E'\\t', HEADER true)`]);
-  const seconds = (performance.now() - started) / 1000;
   await pool.query(`DROP TABLE bench_copy_reference`);
   return seconds;
 }
@@ -100,7 +77,7 @@ async function createManySeconds(source: pg.Pool, database: string): Promise<num
     `SELECT "privyDid", "createdAt", "updatedAt", username, email, "solanaWalletAddress", "embeddedWalletAddress", "referralCode"
        FROM "User" WHERE "privyDid" LIKE 'did:privy:cb%'`,
   );
-  const prisma = createPrisma(parseDatabaseUrl(urlFor(database)));
+  const prisma = await createPrisma(parseDatabaseUrl(urlFor(database)));
   try {
     const started = performance.now();
     await prisma.$transaction(
@@ -119,23 +96,22 @@ async function createManySeconds(source: pg.Pool, database: string): Promise<num
 
 const rate = (rows: number, seconds: number) => `${Math.round(rows / seconds).toLocaleString("en-US")} rows/s`;
 
-await runCli(async () => {
-  program.parse();
-  const options = program.opts<{ rows: number; existing: number; memoryRows: number }>();
+await runBenchmark<{ server: string; rows: number; existing: number; memoryRows: number }>(program, async (options) => {
+  adminUrl = options.server;
   const workDir = mkdtempSync(path.join(os.tmpdir(), "privy-bench-"));
   const main = `privy_bench_${process.pid}`;
   const createManyDb = `privy_bench_${process.pid}_createmany`;
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    say(`bench:restore-users — ${options.rows.toLocaleString("en-US")} rows into ${options.existing.toLocaleString("en-US")} existing users; ${os.cpus().length} cores; ${new Date().toISOString()}`);
+    say(`${options.rows.toLocaleString("en-US")} rows into ${options.existing.toLocaleString("en-US")} existing users`);
     const file = path.join(workDir, "export.tsv");
     await writeSyntheticExport(file, options.rows, 1, "cb");
     const pool = await createSeededDatabase(main, options.existing);
     try {
       const copy = await psqlCopySeconds(pool, main, file);
-      const first = await restoreCli(main, file, workDir);
+      const first = await restoreCli(main, file);
       if (first.summary.imported !== options.rows) throw new OperationError(`expected ${options.rows} imported, got ${first.summary.imported}`);
-      const again = await restoreCli(main, file, workDir);
+      const again = await restoreCli(main, file);
       if (again.summary.existing !== options.rows) throw new OperationError(`re-run: expected ${options.rows} existing, got ${again.summary.existing}`);
 
       const other = await createSeededDatabase(createManyDb, options.existing);
@@ -155,7 +131,7 @@ await runCli(async () => {
         const big = path.join(workDir, "export-big.tsv");
         await writeSyntheticExport(big, options.memoryRows, 1, "cm9");
         const bigCopy = await psqlCopySeconds(pool, main, big);
-        const large = await restoreCli(main, big, workDir);
+        const large = await restoreCli(main, big);
         say(`memory run: ${options.memoryRows.toLocaleString("en-US")} rows  command ${large.summary.durationMs / 1000} s` +
           `  ${rate(options.memoryRows, large.summary.durationMs / 1000)}  peak RSS ${large.peakRssMb.toFixed(0)} MB` +
           `  (psql \\copy ${bigCopy.toFixed(2)} s, ${(large.summary.durationMs / 1000 / bigCopy).toFixed(1)}×)`);

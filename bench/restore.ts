@@ -1,68 +1,36 @@
-// `pnpm bench:restore [--users N] [--url postgresql://…/postgres]`: seeds N
-// users plus related rows into a source database, backs it up with db:backup's
-// library and dumps it with `pg_dump --data-only`, then loads the same data
-// into two empty migrated databases on the same server in the same run:
-//   reference: psql --single-transaction -f <pg_dump --data-only output>
-//   ours:      pnpm run db:restore --from <summary>   (verify + load, one transaction)
-// and prints wall time, rows/s, peak RSS (GNU time) and the ratio. Both loads
-// are checked against the source with per-table digests computed in SQL.
-// Default server: the machine's PostgreSQL (pg_dump/psql must match its version).
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+// `pnpm bench:restore [--sizes 100000,1000000] [--rounds 3] [--server URL]`:
+// for each size, seeds N users plus related rows into a source database, backs
+// it up with db:backup's library and dumps it twice with pg_dump, then loads
+// the same data into a fresh database per run, in alternating rounds:
+//   ours:       db:restore --from <summary> into an empty migrated database
+//               (verification included, one transaction)
+//   reference:  pg_restore of a custom-format dump (pg_dump -Fc, default
+//               compression) into an empty database: schema, data, then
+//               indexes and keys, one job, --single-transaction
+//   second:     psql --single-transaction -f <pg_dump --data-only> into an
+//               empty migrated database, whose indexes and keys are in place
+// and prints median wall time, rows/s, peak RSS and CPU time (bench/lib/measure.ts)
+// and the ratios. Every load is checked against the source with per-table
+// digests computed in SQL. Default server: the machine's PostgreSQL
+// (pg_dump, pg_restore and psql must match its version).
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import pg from "pg";
 import { createBackup } from "../scripts/lib/backup/index.ts";
-import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
+import { scriptArgs } from "../scripts/lib/cli.ts";
+import { parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { quoteIdent } from "../scripts/lib/db.ts";
 import { createDatabase, databaseUrl, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
+import { OperationError } from "../scripts/lib/errors.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
-import { scriptArgs } from "../scripts/lib/cli.ts";
-
-const { values } = parseArgs({
-  options: {
-    users: { type: "string", default: "1000000" },
-    url: { type: "string", default: "postgresql://postgres@127.0.0.1:5432/postgres" },
-  },
-});
-const users = Number(values.users);
-const adminUrl = values.url!;
-const prefix = `restore_bench_${process.pid}`;
-const names = { template: `${prefix}_tpl`, source: `${prefix}_src`, ours: `${prefix}_ours`, psql: `${prefix}_psql` };
-
-const urlFor = (database: string) => databaseUrl(adminUrl, database);
-
-
-
-interface Timed {
-  seconds: number;
-  peakRssMb: number;
-}
-
-/** Runs a command under GNU time: wall seconds and peak RSS of the process. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/usr/bin/time", ["-f", "PDG_TIME %e %M", command, ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const match = /PDG_TIME ([\d.]+) (\d+)/.exec(stderr);
-      if (code !== 0 || !match) return reject(new Error(`${command} failed (exit ${code}):\n${stderr.slice(-2000)}`));
-      resolve({ seconds: Number(match[1]), peakRssMb: Number(match[2]) / 1024 });
-    });
-  });
-}
+import { alternateRounds, defineBenchmark, median, runBenchmark, type BenchmarkOptions } from "./lib/harness.ts";
+import { measureProcess, type ProcessMeasurement } from "./lib/measure.ts";
 
 /** Per table: rows and an order-independent-of-storage digest (md5 of each row's md5, in primary-key order). */
-async function digests(database: string): Promise<Record<string, string>> {
-  const pool = new pg.Pool({ connectionString: urlFor(database), max: 1 });
+async function digests(url: string): Promise<Record<string, string>> {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     const out: Record<string, string> = {};
     for (const table of await discoverTables(pool)) {
@@ -79,57 +47,83 @@ async function digests(database: string): Promise<Record<string, string>> {
   }
 }
 
-async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(os.tmpdir(), "pdg-bench-restore-"));
-  try {
-    for (const name of Object.values(names)) await dropDatabase(adminUrl, name);
-    await recreateMigratedDatabase(adminUrl, names.template);
-    for (const name of [names.source, names.ours, names.psql]) await createDatabase(adminUrl, name, names.template);
+const program = defineBenchmark("bench:restore", "Time db:restore against pg_restore and psql loading the same data.", {
+  server: true,
+  rounds: 3,
+  sizes: [100_000, 1_000_000],
+});
 
-    console.log(`seeding ${users} users plus related rows into ${names.source} …`);
-    const seedPool = new pg.Pool({ connectionString: urlFor(names.source), max: 1 });
-    const counts = await seedDatabase(seedPool, { users });
-    await seedPool.query("VACUUM ANALYZE");
-    await seedPool.end();
-    const totalRows = Object.values(counts).reduce((sum, n) => sum + n, 0);
-    console.log(`  ${totalRows} rows: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(", ")}`);
+const OURS = "db:restore (verify + load)";
+const PG_RESTORE = "pg_restore -Fc, 1 job";
+const PSQL = "psql -f pg_dump --data-only";
 
-    const setDir = path.join(work, "backup");
-    const { summaryPath, summary } = await createBackup({
-      target: parseDatabaseUrl(urlFor(names.source)),
-      outDir: setDir,
-      kind: "manual",
-    });
-    const setBytes = summary.tables.reduce((sum, t) => sum + t.bytes, 0);
-    const dumpFile = path.join(work, "data.sql");
-    await timed("pg_dump", ["--data-only", "--exclude-table-data=_prisma_migrations", "-f", dumpFile, "-d", urlFor(names.source)]);
-    const dumpBytes = (await stat(dumpFile)).size;
-    console.log(`  backup set ${(setBytes / 1e6).toFixed(0)} MB, pg_dump --data-only ${(dumpBytes / 1e6).toFixed(0)} MB`);
+await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) => {
+  const summary: string[] = [];
+  for (const users of sizes) {
+    const prefix = `restore_bench_${users}_${process.pid}`;
+    const names = { template: `${prefix}_tpl`, source: `${prefix}_src`, target: `${prefix}_target` };
+    const urlFor = (database: string) => databaseUrl(server, database);
+    const work = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-restore-"));
+    try {
+      process.stdout.write(`\n${users.toLocaleString("en-US")} users\n`);
+      await recreateMigratedDatabase(server, names.template);
+      await dropDatabase(server, names.source);
+      await createDatabase(server, names.source, names.template);
+      const seedPool = new pg.Pool({ connectionString: urlFor(names.source), max: 1 });
+      let rows: number;
+      try {
+        rows = Object.values(await seedDatabase(seedPool, { users })).reduce((sum, n) => sum + n, 0);
+        await seedPool.query("VACUUM ANALYZE");
+      } finally {
+        await seedPool.end();
+      }
+      const expected = await digests(urlFor(names.source));
 
-    console.log("loading with psql (reference) …");
-    const reference = await timed("psql", ["-q", "-X", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", dumpFile, "-d", urlFor(names.psql)]);
-    console.log("loading with db:restore …");
-    const ours = await timed(process.execPath, scriptArgs("db-restore", ["--from", summaryPath]), {
-      DATABASE_URL: urlFor(names.ours),
-    });
+      const { summaryPath, summary: set } = await createBackup({ target: parseDatabaseUrl(urlFor(names.source)), outDir: path.join(work, "backup"), kind: "manual" });
+      const plainDump = path.join(work, "data.sql");
+      const customDump = path.join(work, "dump.custom");
+      await measureProcess("pg_dump", ["--data-only", "--exclude-table-data=_prisma_migrations", "-f", plainDump, "-d", urlFor(names.source)]);
+      await measureProcess("pg_dump", ["-Fc", "-f", customDump, "-d", urlFor(names.source)]);
+      const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+      process.stdout.write(
+        `  ${rows.toLocaleString("en-US")} rows; backup set ${mb(set.tables.reduce((sum, t) => sum + t.bytes, 0))} MB, ` +
+          `pg_dump --data-only ${mb(statSync(plainDump).size)} MB, pg_dump -Fc ${mb(statSync(customDump).size)} MB\n`,
+      );
 
-    const [expected, gotPsql, gotOurs] = await Promise.all([digests(names.source), digests(names.psql), digests(names.ours)]);
-    const same = (got: Record<string, string>) => JSON.stringify(got) === JSON.stringify(expected);
-    if (!same(gotPsql)) throw new Error("the psql load differs from the source");
-    if (!same(gotOurs)) throw new Error("the db:restore load differs from the source");
+      /** A fresh target database (a migrated copy, or empty), the timed load into it, then its data checked against the source. */
+      const loadInto = (template: string, load: (url: string) => Promise<ProcessMeasurement>, label: string) => async () => {
+        await dropDatabase(server, names.target);
+        const url = await createDatabase(server, names.target, template);
+        const measured = await load(url);
+        if (JSON.stringify(await digests(url)) !== JSON.stringify(expected)) throw new OperationError(`the ${label} load differs from the source`);
+        return measured;
+      };
+      const runs = await alternateRounds(rounds, {
+        [OURS]: loadInto(names.template, (url) => measureProcess(process.execPath, scriptArgs("db-restore", ["--from", summaryPath]), { env: { ...process.env, DATABASE_URL: url } }), OURS),
+        [PG_RESTORE]: loadInto("template0", (url) => measureProcess("pg_restore", ["--single-transaction", "--exit-on-error", "-d", url, customDump]), PG_RESTORE),
+        [PSQL]: loadInto(names.template, (url) => measureProcess("psql", ["-q", "-X", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", plainDump, "-d", url]), PSQL),
+      });
 
-    const rate = (t: Timed) => Math.round(totalRows / t.seconds);
-    console.log(`\nrestore benchmark: ${users} users, ${totalRows} rows, PostgreSQL server ${adminUrl.replace(/\/\/[^@]*@/, "//")}`);
-    console.log(`  ${"".padEnd(34)} ${"wall s".padStart(8)} ${"rows/s".padStart(10)} ${"peak RSS MB".padStart(12)}`);
-    for (const [label, t] of [["psql -f pg_dump --data-only", reference], ["db:restore (verify + load)", ours]] as const) {
-      console.log(`  ${label.padEnd(34)} ${t.seconds.toFixed(1).padStart(8)} ${String(rate(t)).padStart(10)} ${t.peakRssMb.toFixed(0).padStart(12)}`);
+      process.stdout.write(`  medians of ${rounds} alternating rounds (peak RSS: the highest); every load matched the source\n`);
+      process.stdout.write(`  ${"".padEnd(30)} ${"wall s".padStart(7)} ${"rows/s".padStart(10)} ${"peak RSS MB".padStart(12)} ${"CPU s".padStart(6)}\n`);
+      const seconds: Record<string, number> = {};
+      for (const [label, list] of Object.entries(runs)) {
+        seconds[label] = median(list.map((r) => r.seconds));
+        process.stdout.write(
+          `  ${label.padEnd(30)} ${seconds[label]!.toFixed(2).padStart(7)} ${Math.round(rows / seconds[label]!).toLocaleString("en-US").padStart(10)} ` +
+            `${Math.max(...list.map((r) => r.peakRssMb)).toFixed(0).padStart(12)} ${median(list.map((r) => r.cpuSeconds)).toFixed(2).padStart(6)}\n`,
+        );
+      }
+      const vsPgRestore = seconds[OURS]! / seconds[PG_RESTORE]!;
+      const line =
+        `db:restore / pg_restore ${vsPgRestore.toFixed(2)}× (target < 1.00×, ${vsPgRestore < 1 ? "meets" : "MISSES"} it); ` +
+        `db:restore / psql ${(seconds[OURS]! / seconds[PSQL]!).toFixed(2)}×`;
+      process.stdout.write(`  ratio ${line}\n`);
+      summary.push(`${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: ${line}`);
+    } finally {
+      for (const name of Object.values(names)) await dropDatabase(server, name).catch(() => {});
+      rmSync(work, { recursive: true, force: true });
     }
-    console.log(`  ratio db:restore / psql: ${(ours.seconds / reference.seconds).toFixed(2)}x (target ≤ 2.5x); rows/s target ≥ 100000`);
-    console.log("  both loads match the source table by table (digests computed in SQL)");
-  } finally {
-    for (const name of Object.values(names)) await dropDatabase(adminUrl, name).catch(() => {});
-    await rm(work, { recursive: true, force: true });
   }
-}
-
-await main();
+  process.stdout.write(`\nsummary\n${summary.map((line) => `  ${line}`).join("\n")}\n`);
+});

@@ -76,7 +76,12 @@ export async function runCli(main: () => Promise<number | void>): Promise<void> 
   process.exitCode = code;
 }
 
-/** Node arguments that run scripts/<script>.ts as `pnpm run` does (through tsx), for child processes. */
+/** Node arguments that run scripts/<script>.ts as `pnpm run` does (its build, through tools/run.mjs), for child processes. */
 export function scriptArgs(script: string, args: string[] = []): string[] {
-  return ["--import", "tsx", path.join(PROJECT_ROOT, "scripts", `${script}.ts`), ...args];
+  return [path.join(PROJECT_ROOT, "tools", "run.mjs"), script, ...args];
+}
+
+/** The scripts/<name>.ts that a package.json script runs through the launcher ("node tools/run.mjs <name>"), else null. */
+export function launchedScript(packageScript: string): string | null {
+  return /^node tools\/run\.mjs ([\w-]+)$/.exec(packageScript)?.[1] ?? null;
 }

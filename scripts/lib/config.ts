@@ -6,7 +6,15 @@ import dotenv from "dotenv";
 import { ConfigError } from "./errors.ts";
 import { redactCredentials } from "./redact.ts";
 
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..");
+/** The directory of package.json: two levels above scripts/lib/ in the sources, one above dist/<build>/ when built. */
+export const PROJECT_ROOT = projectRootAbove(import.meta.dirname);
+
+function projectRootAbove(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "package.json"))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json in ${start} or above it`);
+  }
+}
 
 /** Loads PROJECT_ROOT/.env (or `file`) without overriding variables already set. */
 export function loadEnvFile(file = path.join(PROJECT_ROOT, ".env")): void {

@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from "./config.ts";
 
 const require = createRequire(import.meta.url);
 const PRISMA_BIN = require.resolve("prisma/build/index.js", { paths: [PROJECT_ROOT] });
-const UNREF_PRELOAD = path.join(import.meta.dirname, "prisma", "unref-long-timers.cjs");
+const UNREF_PRELOAD = path.join(PROJECT_ROOT, "scripts", "lib", "prisma", "unref-long-timers.cjs");
 
 export interface PrismaCliOptions {
   env?: NodeJS.ProcessEnv;

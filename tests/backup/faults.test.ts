@@ -103,7 +103,7 @@ describe("db:backup faults", () => {
 
   it("disk full: exit 1 saying so, partial files removed", async () => {
     const dir = await outDir("fault-full");
-    const command = `node --import tsx scripts/db-backup.ts --out "$OUT"; code=$?; echo "--files--"; ls -A "$OUT"; exit $code`;
+    const command = `node tools/run.mjs db-backup --out "$OUT"; code=$?; echo "--files--"; ls -A "$OUT"; exit $code`;
     const probe = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o size=64k tmpfs "${dir}"`]);
     // A 64 KB tmpfs in a private mount namespace gives a real ENOSPC; without the right to mount, a
     // file-size limit makes the same write fail (EFBIG) — the same failure path either way.

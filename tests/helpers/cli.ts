@@ -1,6 +1,7 @@
 // Runs a CLI script the way a user does (a separate process) and captures
 // everything it says and its exit code.
 import { spawn } from "node:child_process";
+import path from "node:path";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
 import { scriptArgs } from "../../scripts/lib/cli.ts";
 
@@ -16,12 +17,17 @@ export function runScript(
   env: NodeJS.ProcessEnv = {},
   options: { cwd?: string; input?: string } = {},
 ): Promise<ScriptResult> {
-  return runProcess(process.execPath, scriptArgs(script, args), {
-    cwd: options.cwd,
-    input: options.input,
-    // DATABASE_URL from the developer's shell or .env must never leak into a test.
-    env: { ...process.env, DATABASE_URL: "", NODE_ENV: "test", ...env },
-  });
+  return runProcess(process.execPath, scriptArgs(script, args), { cwd: options.cwd, input: options.input, env: scriptEnv(env) });
+}
+
+/** A test's own TypeScript program (tests/fixtures/), run through tsx with runScript's environment. */
+export function runFixture(file: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ScriptResult> {
+  return runProcess(process.execPath, ["--import", "tsx", path.join(PROJECT_ROOT, "tests", "fixtures", file), ...args], { env: scriptEnv(env) });
+}
+
+// DATABASE_URL from the developer's shell or .env must never leak into a test.
+function scriptEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_URL: "", NODE_ENV: "test", ...env };
 }
 
 /** Any program, its output captured; `env` replaces the environment (defaults to this process's). */

@@ -24,7 +24,7 @@ describe("connections from one DATABASE_URL", () => {
   });
 
   it("queries the app's models through the Prisma client (adapter-pg, no native engine)", async () => {
-    const prisma = createPrisma(db.target);
+    const prisma = await createPrisma(db.target);
     try {
       assert.equal(await prisma.user.count(), 30);
       const user = await prisma.user.findFirstOrThrow({ where: { isOG: true }, include: { followers: true } });

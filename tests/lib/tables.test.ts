@@ -15,7 +15,7 @@ describe("table discovery on the migrated schema", () => {
     db = await createTestDatabase();
     // A table no Prisma model names must still be found.
     await db.pool.query(`CREATE TABLE "audit_log" (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text)`);
-    tables = await discoverTables(db.pool, "public", prismaModelsByTable());
+    tables = await discoverTables(db.pool, "public", await prismaModelsByTable());
   });
   after(() => db.drop());
 

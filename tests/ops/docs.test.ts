@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+import { launchedScript } from "../../scripts/lib/cli.ts";
 import { runScript } from "../helpers/cli.ts";
 
 interface DocumentedCommand {
@@ -59,10 +60,9 @@ describe("DATABASE.md commands", () => {
 
   it("every --option it passes is listed by that script's --help", async () => {
     const problems: string[] = [];
-    const scriptNames = [...new Set(commands.map((c) => c.script))].filter((name) => /^tsx scripts\/[\w-]+\.ts$/.test(scripts[name] ?? ""));
+    const scriptNames = [...new Set(commands.map((c) => c.script))].filter((name) => launchedScript(scripts[name] ?? "") !== null);
     for (const name of scriptNames) {
-      const file = scripts[name]!.match(/scripts\/([\w-]+)\.ts$/)![1]!;
-      const help = await runScript(file, ["--help"]);
+      const help = await runScript(launchedScript(scripts[name]!)!, ["--help"]);
       assert.equal(help.code, 0, `${name} --help exits 0`);
       const used = new Set(commands.filter((c) => c.script === name).flatMap((c) => c.options));
       for (const option of used) {

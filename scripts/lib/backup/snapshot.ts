@@ -66,7 +66,7 @@ export async function openSnapshot(
   options.signal?.addEventListener("abort", destroy, { once: true });
   try {
     await client.connect();
-    const models = prismaModelsByTable();
+    const models = await prismaModelsByTable();
     const serverVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
     const planned = selectTables(await discoverTables(client, schema, models), selection);
 

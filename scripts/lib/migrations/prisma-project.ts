@@ -3,9 +3,8 @@
 // Prisma takes, passed on to it), e.g. a copy of prisma/ used by the tests.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { PROJECT_ROOT } from "../config.ts";
 import { UsageError } from "../errors.ts";
+import { importPrismaConfig, PROJECT_PRISMA_CONFIG } from "../prisma-config.ts";
 
 export interface PrismaProject {
   /** Absolute path of the prisma.config.ts in use. */
@@ -15,12 +14,12 @@ export interface PrismaProject {
   cliArgs: string[];
 }
 
-const DEFAULT_CONFIG = path.join(PROJECT_ROOT, "prisma.config.ts");
+const DEFAULT_CONFIG = PROJECT_PRISMA_CONFIG;
 
 export async function loadPrismaProject(configPath?: string): Promise<PrismaProject> {
   const file = path.resolve(configPath ?? DEFAULT_CONFIG);
   if (!existsSync(file)) throw new UsageError(`${file} does not exist; pass --config with the path of a prisma.config.ts.`);
-  const loaded = (await import(pathToFileURL(file).href)) as { default?: { migrations?: { path?: string }; schema?: string } };
+  const loaded = await importPrismaConfig(file);
   const config = loaded.default ?? {};
   const base = path.dirname(file);
   const migrationsDir = config.migrations?.path

@@ -79,7 +79,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   try {
     const client = await pool.connect();
     try {
-      const databaseTables = await discoverTables(client, schema, prismaModelsByTable());
+      const databaseTables = await discoverTables(client, schema, await prismaModelsByTable());
       const migrations = await readMigrationState(client, options.migrationsDir, schema);
       const plan = planRestore({
         entries: summary.tables,

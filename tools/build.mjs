@@ -1,0 +1,172 @@
+// @ts-check
+// Builds every scripts/<name>.ts into dist/<id>/<name>.js with esbuild, so the
+// commands start without transpiling TypeScript: our code (and the generated
+// Prisma client) bundled, shared code split into chunks, dynamic import()s
+// kept as lazily loaded chunks; packages stay in node_modules, where their Wasm
+// and data files are found. Run by postinstall and `pnpm run build`, and by
+// tools/run.mjs whenever the recorded build is not the build of the sources.
+//
+// Each build is written whole into its own directory named by a hash of its
+// files, then made current by renaming dist/build.json into place: a command
+// starting meanwhile runs either build, never a mix, and two builds racing
+// write identical directories. Superseded builds stay for a day, because a
+// running command may still load a lazy chunk from its own build.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import * as esbuild from "esbuild";
+import { BUILD_DIR, STATE_FILE, STATE_FORMAT, commandNames, readBuildState, stampOf } from "./build-state.mjs";
+import { prismaConfigStandIns } from "./prisma-config-stand-ins.mjs";
+
+/** @typedef {import("./build-state.mjs").BuildState} BuildState @typedef {import("./build-state.mjs").Stamp} Stamp */
+
+/** Built too (into prisma.config.js), with Prisma's packages stood in: the migrate commands read its paths from there. */
+const PRISMA_CONFIG = "prisma.config.ts";
+/** Files that shape the output without being bundled. */
+const CONFIG_INPUTS = ["package.json", "tsconfig.json", "tools/build.mjs", "tools/prisma-config-stand-ins.mjs"];
+/** The bundled sources (directories and files), stamped before esbuild reads them. */
+const SOURCES = ["scripts", "generated", PRISMA_CONFIG];
+/** An input first seen after the build read it: it may have changed meanwhile, so the next start rebuilds once. */
+const UNSTAMPED = /** @type {Stamp} */ ([-1, -1, -1]);
+const KEEP_SUPERSEDED_MS = 24 * 60 * 60 * 1000;
+/** A build's directory (its id), or one being written (.tmp-<pid>-<id>). */
+const BUILD_DIR_NAME = /^(\.tmp-\d+-)?[0-9a-f]{12}$/;
+
+export class BuildError extends Error {}
+
+/**
+ * Builds, makes the build current and returns its state, with esbuild's metafile (what each output imports).
+ * @param {string} root @returns {Promise<{ state: BuildState, metafile: esbuild.Metafile }>}
+ */
+export async function build(root) {
+  const commands = commandNames(root);
+  const previous = readBuildState(root);
+  const stamps = stampSources(root, previous);
+  const distDir = path.join(root, BUILD_DIR);
+  const bundle = (/** @type {esbuild.BuildOptions} */ entry) =>
+    esbuild.build({
+      ...entry,
+      absWorkingDir: root,
+      // Not written there (write: false), but at the depth of dist/<id>/, so the source maps' relative paths hold.
+      outdir: path.join(distDir, "staging"),
+      entryNames: "[name]",
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      sourcemap: "linked",
+      metafile: true,
+      write: false,
+      logLevel: "silent",
+    });
+  let commandsBuild;
+  try {
+    commandsBuild = await bundle({ entryPoints: commands.map((name) => `scripts/${name}.ts`), splitting: true, chunkNames: "chunk-[hash]" });
+  } catch (error) {
+    throw new BuildError(describeFailure(error));
+  }
+  // A config that does not build must not stop the other commands (a backup needs no Prisma config): without
+  // the built copy the migrate commands bundle it when they run, and report its error themselves.
+  const configBuild = stamps.has(PRISMA_CONFIG)
+    ? await bundle({ entryPoints: [PRISMA_CONFIG], plugins: [prismaConfigStandIns] }).catch(() => undefined)
+    : undefined;
+  const outputFiles = [...commandsBuild.outputFiles, ...(configBuild?.outputFiles ?? [])];
+  /** @type {esbuild.Metafile} */
+  const metafile = {
+    inputs: { ...commandsBuild.metafile.inputs, ...configBuild?.metafile.inputs },
+    outputs: { ...commandsBuild.metafile.outputs, ...configBuild?.metafile.outputs },
+  };
+
+  const hash = createHash("sha256");
+  for (const file of outputFiles) hash.update(path.basename(file.path)).update(file.contents);
+  const id = hash.digest("hex").slice(0, 12);
+  writeBuildDir(distDir, id, outputFiles);
+
+  /** @type {Record<string, Stamp | null>} */
+  const inputs = {};
+  for (const file of Object.keys(metafile.inputs)) inputs[file] = stamps.get(file) ?? UNSTAMPED;
+  for (const file of [...CONFIG_INPUTS, PRISMA_CONFIG]) inputs[file] = stamps.get(file) ?? null;
+  const now = Date.now();
+  /** @type {Record<string, number>} */
+  const superseded = {};
+  for (const [old, at] of Object.entries(previous?.superseded ?? {})) if (old !== id && now - at < KEEP_SUPERSEDED_MS) superseded[old] = at;
+  if (previous && previous.id !== id) superseded[previous.id] = now;
+  /** @type {BuildState} */
+  const state = { format: STATE_FORMAT, id, commands, inputs, superseded };
+  const temporary = path.join(root, `${STATE_FILE}.tmp-${process.pid}`);
+  writeFileSync(temporary, `${JSON.stringify(state)}\n`);
+  renameSync(temporary, path.join(root, STATE_FILE));
+  removeOldBuilds(distDir, state, now);
+  return { state, metafile };
+}
+
+/** Size, mtime and ctime of every file the build may read, taken before it reads them. */
+function stampSources(/** @type {string} */ root, /** @type {BuildState | null} */ previous) {
+  /** @type {Map<string, Stamp>} */
+  const stamps = new Map();
+  const visit = (/** @type {string} */ relative) => {
+    const stats = statSync(path.join(root, relative), { throwIfNoEntry: false });
+    if (!stats) return;
+    if (stats.isDirectory()) {
+      for (const name of readdirSync(path.join(root, relative))) visit(path.posix.join(relative, name));
+    } else {
+      stamps.set(relative, stampOf(stats));
+    }
+  };
+  for (const file of [...SOURCES, ...CONFIG_INPUTS, ...Object.keys(previous?.inputs ?? {})]) if (!stamps.has(file)) visit(file);
+  return stamps;
+}
+
+/**
+ * Writes the build into dist/.tmp-…/ and renames it to dist/<id>/. When that
+ * directory exists already it holds these very files (the name is their hash).
+ * @param {string} distDir @param {string} id @param {esbuild.OutputFile[]} files
+ */
+function writeBuildDir(distDir, id, files) {
+  const target = path.join(distDir, id);
+  if (statSync(target, { throwIfNoEntry: false })) return;
+  const temporary = path.join(distDir, `.tmp-${process.pid}-${id}`);
+  mkdirSync(temporary, { recursive: true });
+  for (const file of files) writeFileSync(path.join(temporary, path.basename(file.path)), file.contents);
+  try {
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    if (!statSync(target, { throwIfNoEntry: false })) throw error;
+  }
+}
+
+/** Removes builds (and unfinished ones) that are neither current, nor superseded less than a day ago, nor younger than a day. */
+function removeOldBuilds(/** @type {string} */ distDir, /** @type {BuildState} */ state, /** @type {number} */ now) {
+  for (const entry of readdirSync(distDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !BUILD_DIR_NAME.test(entry.name) || entry.name === state.id || entry.name in state.superseded) continue;
+    const full = path.join(distDir, entry.name);
+    const stats = statSync(full, { throwIfNoEntry: false });
+    if (stats && now - stats.mtimeMs >= KEEP_SUPERSEDED_MS) rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/** esbuild's first error as one line: file:line:column: message. */
+function describeFailure(/** @type {unknown} */ error) {
+  const errors = /** @type {{ errors?: esbuild.Message[] }} */ (error).errors;
+  const first = errors?.[0];
+  if (!first) return error instanceof Error ? error.message : String(error);
+  const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : "";
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? "s" : ""})` : "";
+  return `${where}${first.text}${more}`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const root = path.resolve(import.meta.dirname, "..");
+  const started = performance.now();
+  try {
+    const { state } = await build(root);
+    const ms = Math.round(performance.now() - started);
+    process.stdout.write(`built ${state.commands.length} commands (scripts/*.ts) into ${BUILD_DIR}/${state.id}/ in ${ms} ms\n`);
+  } catch (error) {
+    process.stderr.write(`error: building scripts/ failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
