@@ -106,7 +106,7 @@ try {
   let findings = 0;
   for (let run = 0; run < RUNS; run++) {
     const started = performance.now();
-    const result = await lintMigrations([dir]);
+    const result = await lintMigrations({ paths: [dir], engine: { engine: "adapter-pg", source: "bench" } });
     inProcess.push(performance.now() - started);
     statements = result.analyses.reduce((sum, analysis) => sum + analysis.statements, 0);
     findings = result.analyses.reduce((sum, analysis) => sum + analysis.findings.length, 0);

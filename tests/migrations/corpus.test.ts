@@ -84,7 +84,7 @@ describe("the migration corpus", () => {
   it("treats tables created by an earlier pending migration as new", async () => {
     const sql = 'CREATE INDEX "Badge_code_idx" ON "Badge"("code");';
     const alone = await analyzeMigration({ name: "m2", file: "m2.sql", sql });
-    const afterCreate = await analyzeMigration({ name: "m2", file: "m2.sql", sql }, ["public.Badge"]);
+    const afterCreate = await analyzeMigration({ name: "m2", file: "m2.sql", sql }, { createdBefore: ["public.Badge"] });
     assert.deepEqual(alone.findings.map((finding) => finding.rule).sort(), ["create-index-non-concurrent", "missing-lock-timeout"]);
     assert.deepEqual(afterCreate.findings, []);
   });

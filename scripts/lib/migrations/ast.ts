@@ -55,6 +55,26 @@ export function calledFunctions(tree: unknown): string[] {
   return found;
 }
 
+/** The column names referenced anywhere inside a tree (the last part of each ColumnRef). */
+export function columnRefs(tree: unknown): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    if (!value || typeof value !== "object") return;
+    for (const [key, child] of Object.entries(value)) {
+      if (key === "ColumnRef") {
+        const name = names((child as { fields?: Node[] }).fields).at(-1);
+        if (name) found.push(name);
+      } else visit(child);
+    }
+  };
+  visit(tree);
+  return found;
+}
+
 /** DROP TABLE's objects are name lists ([schema,] table) -> "schema.table". */
 export function droppedTableName(object: Node): string {
   const parts = "List" in object ? names(object.List.items) : [];

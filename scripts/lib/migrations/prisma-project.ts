@@ -6,6 +6,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "../config.ts";
 import { UsageError } from "../errors.ts";
+import { defaultBaselinePath } from "./baseline.ts";
+import { engineFor, type EngineSetting } from "./engine.ts";
 
 export interface PrismaProject {
   /** Absolute path of the prisma.config.ts in use. */
@@ -13,20 +15,30 @@ export interface PrismaProject {
   migrationsDir: string;
   /** Arguments every Prisma CLI call gets (["--config", path] unless it is the project's own). */
   cliArgs: string[];
+  /** How the schema engine runs migration.sql (the config's `engine`). */
+  engine: EngineSetting;
+  /** The baseline file beside the migrations directory (it may not exist). */
+  baselineFile: string;
 }
 
-const DEFAULT_CONFIG = path.join(PROJECT_ROOT, "prisma.config.ts");
+export const DEFAULT_PRISMA_CONFIG = path.join(PROJECT_ROOT, "prisma.config.ts");
 
 export async function loadPrismaProject(configPath?: string): Promise<PrismaProject> {
-  const file = path.resolve(configPath ?? DEFAULT_CONFIG);
+  const file = path.resolve(configPath ?? DEFAULT_PRISMA_CONFIG);
   if (!existsSync(file)) throw new UsageError(`${file} does not exist; pass --config with the path of a prisma.config.ts.`);
-  const loaded = (await import(pathToFileURL(file).href)) as { default?: { migrations?: { path?: string }; schema?: string } };
+  const loaded = (await import(pathToFileURL(file).href)) as { default?: { migrations?: { path?: string }; schema?: string; engine?: unknown } };
   const config = loaded.default ?? {};
   const base = path.dirname(file);
   const migrationsDir = config.migrations?.path
     ? path.resolve(base, config.migrations.path)
     : path.join(path.dirname(path.resolve(base, config.schema ?? "prisma/schema.prisma")), "migrations");
-  return { configPath: file, migrationsDir, cliArgs: file === DEFAULT_CONFIG ? [] : ["--config", file] };
+  return {
+    configPath: file,
+    migrationsDir,
+    cliArgs: file === DEFAULT_PRISMA_CONFIG ? [] : ["--config", file],
+    engine: engineFor(config.engine, `${file}: engine ${JSON.stringify(config.engine ?? "classic")}`),
+    baselineFile: defaultBaselinePath(migrationsDir),
+  };
 }
 
 /** The Prisma command a user types for this project, e.g. for recovery guidance. */
