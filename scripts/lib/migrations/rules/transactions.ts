@@ -4,24 +4,33 @@
 // it, and a backfill holding the lock an ALTER TABLE took in the same
 // transaction. Which statements share a transaction depends on the schema
 // engine (see engine.ts and state.ts).
-import type { DropStmt, RangeVar, TransactionStmt } from "libpg-query";
+import type { DropStmt, Node, RangeVar, TransactionStmt } from "libpg-query";
 import { tableKey } from "../ast.ts";
 import type { Hit } from "../findings.ts";
 import type { Statement } from "../parse.ts";
 import { modifyingStatements } from "./drops.ts";
 import { isExistingTable, type MigrationState } from "./state.ts";
 
-const LOCKING_MAINTENANCE = new Set(["ReindexStmt", "ClusterStmt", "LockStmt", "RefreshMatViewStmt"]);
-
 /** Statements that take an ACCESS EXCLUSIVE (or SHARE) lock on an existing table. */
 function locksExistingTable(statement: Statement, state: MigrationState): boolean {
-  const relation = statement.node.relation as RangeVar | undefined;
+  const node = statement.node as { relation?: RangeVar; relations?: Node[]; concurrent?: boolean; params?: Node[]; cmds?: Node[] };
+  const existing = (relation: RangeVar | undefined) => relation !== undefined && isExistingTable(state, tableKey(relation));
   switch (statement.kind) {
-    case "AlterTableStmt":
+    case "AlterTableStmt": {
+      // DETACH PARTITION … CONCURRENTLY takes no exclusive lock.
+      const onlyConcurrentDetach = (node.cmds ?? []).every((cmd) => "AlterTableCmd" in cmd && cmd.AlterTableCmd.def !== undefined && "PartitionCmd" in cmd.AlterTableCmd.def && cmd.AlterTableCmd.def.PartitionCmd.concurrent);
+      return existing(node.relation) && !onlyConcurrentDetach;
+    }
     case "RenameStmt":
-      return relation !== undefined && isExistingTable(state, tableKey(relation));
+    case "ClusterStmt":
+    case "RefreshMatViewStmt":
+      return existing(node.relation);
     case "IndexStmt":
-      return !statement.node.concurrent && isExistingTable(state, tableKey(relation));
+      return !node.concurrent && existing(node.relation);
+    case "ReindexStmt":
+      return existing(node.relation) && !(node.params ?? []).some((p) => "DefElem" in p && p.DefElem.defname === "concurrently");
+    case "LockStmt":
+      return (node.relations ?? []).some((r) => "RangeVar" in r && existing(r.RangeVar));
     case "TruncateStmt":
       return true;
     case "DropStmt": {
@@ -29,7 +38,7 @@ function locksExistingTable(statement: Statement, state: MigrationState): boolea
       return (drop.removeType === "OBJECT_TABLE" || drop.removeType === "OBJECT_INDEX") && !drop.concurrent;
     }
     default:
-      return LOCKING_MAINTENANCE.has(statement.kind);
+      return false;
   }
 }
 
