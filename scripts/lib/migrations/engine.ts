@@ -40,22 +40,33 @@ export function engineFor(value: unknown, source: string): EngineSetting {
   throw new UsageError(`${source}: unknown schema engine ${JSON.stringify(value)}; Prisma 6 accepts "js" or "classic".`);
 }
 
-/** The source without comments, strings kept (a `//` inside a URL string is not a comment). */
-function withoutComments(source: string): string {
-  return source.replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_match, string: string | undefined) => string ?? " ");
+/**
+ * The source with comments removed and every string literal replaced by `"#n"`
+ * (its text kept in `strings`), so that neither a comment nor a string's
+ * content can look like a setting.
+ */
+function tokens(source: string): { code: string; strings: string[] } {
+  const strings: string[] = [];
+  const code = source.replace(/("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_match, string: string | undefined) => {
+    if (string === undefined) return " ";
+    strings.push(string.slice(1, -1));
+    return `"#${strings.length - 1}"`;
+  });
+  return { code, strings };
 }
 
 export async function engineOfConfig(configPath: string): Promise<EngineSetting> {
   let text: string;
   try {
-    text = withoutComments(readFileSync(configPath, "utf8"));
+    text = readFileSync(configPath, "utf8");
   } catch {
     throw new UsageError(`${configPath} cannot be read; pass --config with the path of the project's prisma.config.ts.`);
   }
-  const literals = [...text.matchAll(/\bengine\s*:\s*(["'`])(\w+)\1/g)];
-  const mentioned = /\bengine\s*:/.test(text);
+  const { code, strings } = tokens(text);
+  const literals = [...code.matchAll(/\bengine\s*:\s*"#(\d+)"/g)].map((match) => strings[Number(match[1])]!);
+  const mentioned = /\bengine\s*:/.test(code);
   const source = `${configPath}`;
-  if (literals.length === 1) return engineFor(literals[0]![2], `${source}: engine "${literals[0]![2]}"`);
+  if (literals.length === 1 && literals[0] !== undefined) return engineFor(literals[0], `${source}: engine "${literals[0]}"`);
   if (!mentioned) return engineFor(undefined, `${source}: no engine setting (native)`);
   const loaded = (await import(pathToFileURL(configPath).href)) as { default?: { engine?: unknown } };
   return engineFor(loaded.default?.engine, `${source}: engine ${JSON.stringify(loaded.default?.engine ?? "classic")}`);

@@ -5,6 +5,7 @@
 // errors, other findings warnings, info notes; suppressed and baselined
 // findings carry a SARIF suppression, so code scanning lists them as dismissed.
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Log, ReportingDescriptor, Result } from "sarif";
 import type { Finding, Severity } from "./findings.ts";
 import type { LintResult } from "./lint.ts";
@@ -13,13 +14,15 @@ import { RULES } from "./rules/catalog.ts";
 const PARSE_ERROR_RULE = "unparsable-sql";
 const LEVEL: Record<Severity, Result.level> = { "data-loss": "error", "may-fail": "warning", lock: "warning", breaking: "warning", info: "note" };
 
-function uri(file: string): string {
+/** Relative to the working directory (the repository root in CI, which code scanning needs), else a file:// URL. */
+function artifact(file: string): { uri: string; uriBaseId?: string } {
   const relative = path.relative(process.cwd(), path.resolve(file));
-  return (relative.startsWith("..") || path.isAbsolute(relative) ? path.resolve(file) : relative).split(path.sep).join("/");
+  if (relative.startsWith("..") || path.isAbsolute(relative)) return { uri: pathToFileURL(path.resolve(file)).href };
+  return { uri: relative.split(path.sep).join("/"), uriBaseId: "%SRCROOT%" };
 }
 
 function location(file: string, line: number): Result["locations"] {
-  return [{ physicalLocation: { artifactLocation: { uri: uri(file), ...(path.isAbsolute(uri(file)) ? {} : { uriBaseId: "%SRCROOT%" }) }, region: { startLine: Math.max(1, line) } } }];
+  return [{ physicalLocation: { artifactLocation: artifact(file), region: { startLine: Math.max(1, line) } } }];
 }
 
 function result(finding: Finding): Result {

@@ -7,7 +7,7 @@ import { names, tableKey } from "../ast.ts";
 import type { Hit } from "../findings.ts";
 import type { Statement } from "../parse.ts";
 import { findColumn, hasUniqueOn, tableConstraints } from "../schema-model.ts";
-import { addedHere, constraintKey, isExistingTable, type MigrationState } from "./state.ts";
+import { constraintKey, holdsOnlyNulls, isExistingTable, type MigrationState } from "./state.ts";
 
 export function constraintRules(statement: Statement, state: MigrationState): Hit[] {
   if (statement.kind !== "AlterTableStmt") return [];
@@ -24,11 +24,6 @@ function commandRules(table: string, cmd: AlterTableCmd, line: number, state: Mi
   return [];
 }
 
-/** New columns without a default hold NULL in every row: no duplicates, nothing to fail on. */
-function allNullHere(table: string, columns: string[], state: MigrationState): boolean {
-  return columns.length > 0 && columns.every((c) => addedHere(state, table, c) !== undefined && findColumn(state.model, table, c)?.hasDefault === false);
-}
-
 function addedConstraint(table: string, constraint: Constraint, state: MigrationState): Hit[] {
   const columns = names(constraint.keys);
   const name = constraint.conname ?? "";
@@ -36,7 +31,7 @@ function addedConstraint(table: string, constraint: Constraint, state: Migration
     case "CONSTR_UNIQUE":
       // UNIQUE USING INDEX adopts an index built beforehand (CONCURRENTLY): the safe form.
       if (constraint.indexname) return [];
-      if (hasUniqueOn(state.model, table, columns) || allNullHere(table, columns, state)) {
+      if (hasUniqueOn(state.model, table, columns) || (columns.length > 0 && columns.every((c) => holdsOnlyNulls(state, table, c)))) {
         return [{
           rule: "add-unique", severity: "lock",
           message: `UNIQUE (${columns.join(", ")}) on ${table} cannot fail (the values are already unique, or NULL in every row), but builds its index under a lock that blocks writes.`,

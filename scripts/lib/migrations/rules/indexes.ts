@@ -5,8 +5,8 @@ import type { DropStmt, IndexStmt } from "libpg-query";
 import { tableKey } from "../ast.ts";
 import type { Hit } from "../findings.ts";
 import type { Statement } from "../parse.ts";
-import { findColumn, hasUniqueOn, objectKey } from "../schema-model.ts";
-import { addedHere, isExistingTable, transactionBlock, type MigrationState } from "./state.ts";
+import { hasUniqueOn, objectKey } from "../schema-model.ts";
+import { holdsOnlyNulls, isExistingTable, transactionBlock, type MigrationState } from "./state.ts";
 
 export function indexRules(statement: Statement, state: MigrationState): Hit[] {
   if (statement.kind === "IndexStmt") return createIndex(statement.node as IndexStmt, state);
@@ -33,7 +33,7 @@ function createIndex(index: IndexStmt, state: MigrationState): Hit[] {
   }
   if (index.unique) {
     const columns = (index.indexParams ?? []).flatMap((param) => ("IndexElem" in param && param.IndexElem.name ? [param.IndexElem.name] : []));
-    const allNull = columns.length > 0 && columns.every((c) => addedHere(state, table, c) !== undefined && findColumn(state.model, table, c)?.hasDefault === false);
+    const allNull = columns.length > 0 && columns.every((c) => holdsOnlyNulls(state, table, c));
     if (!hasUniqueOn(state.model, table, columns) && !allNull) {
       hits.push({
         rule: "add-unique", severity: "may-fail",

@@ -32,6 +32,8 @@ export interface MigrationState {
   droppedTypeColumns: Map<string, Set<string>>;
   /** Column values copied elsewhere (UPDATE … SET other = col, INSERT … SELECT col) before a DROP: table -> column -> line. */
   copiedColumns: Map<string, Map<string, number>>;
+  /** Columns written by UPDATE (or every column, "*", of a table INSERTed into) in this migration. */
+  writtenColumns: Map<string, Set<string>>;
   /** Enum labels added with ADD VALUE: "schema.type" -> label -> where. */
   addedEnumValues: Map<string, Map<string, { line: number; segment: number }>>;
   /** Constraints added NOT VALID here: "table constraint" -> where. */
@@ -71,6 +73,7 @@ export function newMigrationState(options: StateOptions): MigrationState {
     droppedColumns: new Map(),
     droppedTypeColumns: new Map(),
     copiedColumns: new Map(),
+    writtenColumns: new Map(),
     addedEnumValues: new Map(),
     notValidConstraints: new Map(),
     alteredTables: new Map(),
@@ -177,8 +180,9 @@ export function recordStatement(statement: Statement, state: MigrationState): vo
     }
     case "UpdateStmt": {
       const update = node as UpdateStmt;
-      if (!copiesEveryRow(update.whereClause)) break;
       const table = tableKey(update.relation);
+      for (const target of update.targetList ?? []) if ("ResTarget" in target && target.ResTarget.name) markWritten(state, table, target.ResTarget.name);
+      if (!copiesEveryRow(update.whereClause)) break;
       for (const target of update.targetList ?? []) {
         if (!("ResTarget" in target)) continue;
         for (const column of columnRefs(target.ResTarget.val)) if (column !== target.ResTarget.name) addTo(state.copiedColumns, table, column, statement.line);
@@ -186,6 +190,7 @@ export function recordStatement(statement: Statement, state: MigrationState): vo
       break;
     }
     case "InsertStmt": {
+      markWritten(state, tableKey((node as InsertStmt).relation), "*");
       const select = (node as InsertStmt).selectStmt;
       const query = select && "SelectStmt" in select ? select.SelectStmt : undefined;
       const from = query?.fromClause?.length === 1 ? query.fromClause[0] : undefined;
@@ -271,6 +276,19 @@ function recordAlterTable(statement: Statement, alter: AlterTableStmt, state: Mi
       state.notValidConstraints.set(constraintKey(table, cmd.def.Constraint.conname), { line: statement.line, segment: state.segment });
     }
   }
+}
+
+function markWritten(state: MigrationState, table: string, column: string): void {
+  let columns = state.writtenColumns.get(table);
+  if (!columns) state.writtenColumns.set(table, (columns = new Set()));
+  columns.add(column);
+}
+
+/** A column this migration added without a default and has not written since: NULL in every row. */
+export function holdsOnlyNulls(state: MigrationState, table: string, column: string): boolean {
+  const written = state.writtenColumns.get(table);
+  return addedHere(state, table, column) !== undefined && state.model.tables.get(table)?.columns.get(column)?.hasDefault === false &&
+    !(written?.has(column) || written?.has("*"));
 }
 
 /** Columns added earlier in this migration. */
