@@ -48,6 +48,11 @@ export interface AnalysisContext {
 
 export async function analyzeMigration(source: MigrationSource, context: Partial<AnalysisContext> = {}): Promise<MigrationAnalysis> {
   await loadParser();
+  return analyzeLoaded(source, context);
+}
+
+/** analyzeMigration once the parser is loaded (a history is analysed without a wait per file). */
+function analyzeLoaded(source: MigrationSource, context: Partial<AnalysisContext>): MigrationAnalysis {
   const base = { name: source.name, file: source.file, warnings: [] as string[], createdTables: [] as string[], declaredRowLoss: [] as string[] };
   let parsed;
   try {
@@ -111,11 +116,12 @@ export interface HistoryOptions {
 
 /** Analyses migrations in order on one schema model. */
 export async function analyzeMigrations(sources: MigrationSource[], options: HistoryOptions): Promise<MigrationAnalysis[]> {
+  await loadParser();
   const model = options.model ?? emptySchemaModel();
   const created: string[] = [];
   const analyses: MigrationAnalysis[] = [];
   for (const source of sources) {
-    const analysis = await analyzeMigration(source, { engine: options.engine, model, createdBefore: options.carryCreatedTables ? created : [] });
+    const analysis = analyzeLoaded(source, { engine: options.engine, model, createdBefore: options.carryCreatedTables ? created : [] });
     created.push(...analysis.createdTables);
     analyses.push(analysis);
   }

@@ -50,15 +50,19 @@ export class SqlSyntaxError extends OperationError {
 }
 
 let loaded: Promise<void> | undefined;
+let ready = false;
 
 /**
  * The Wasm module loads once per process. Liftoff only: V8's optimising tier
  * recompiles the 1.7 MB parser in the background, which on two busy cores
  * made the first 200 parses ~4× slower than Liftoff code alone (measured).
  */
-export function loadParser(): Promise<void> {
+export function loadParser(): Promise<void> | void {
+  if (ready) return;
   if (!loaded) v8.setFlagsFromString("--liftoff-only");
-  loaded ??= loadModule();
+  loaded ??= loadModule().then(() => {
+    ready = true;
+  });
   return loaded;
 }
 
