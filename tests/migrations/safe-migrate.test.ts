@@ -12,6 +12,7 @@ import { lintMigrations } from "../../scripts/lib/migrations/lint.ts";
 import { MIGRATION_LOCK_KEY } from "../../scripts/lib/migrations/lock.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
+import { seededProject } from "../helpers/scratch.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { createScratchProject, type ScratchProject } from "../../scripts/lib/migrations/scratch-project.ts";
 
@@ -294,19 +295,10 @@ describe("db:safe-migrate on an empty database", () => {
 });
 
 describe("db:safe-migrate on the live catalog, with the baseline file", () => {
-  let db: TestDatabase;
-  let project: ScratchProject;
-  before(async () => {
-    db = await createTestDatabase();
-    await seedDatabase(db.pool, { users: 20 });
-    project = createScratchProject(mkdtempSync(path.join(os.tmpdir(), "pdg-migrations-")));
-  });
-  after(async () => {
-    await db.drop();
-    project.remove();
-  });
+  const seeded = seededProject(20);
 
   it("judges pending migrations by the catalog (changed by hand) over the history, and honours the baseline's suppressions", async () => {
+    const { db, project } = seeded;
     // Changes made outside the migration history: the catalog knows them, a replay of the files cannot.
     await db.pool.query(`UPDATE "User" SET "image" = 'none' WHERE "image" IS NULL`);
     await db.pool.query(`ALTER TABLE "User" ADD CONSTRAINT "User_image_nn" CHECK ("image" IS NOT NULL)`);

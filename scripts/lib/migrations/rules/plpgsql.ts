@@ -4,7 +4,7 @@
 // EXECUTE of a string is rebuilt from its constant parts (format(), ||,
 // quote_ident()), with a placeholder for values known only at run time.
 import { parsePlPgSQLSync, parseSync, type CreateFunctionStmt, type DoStmt, type FuncCall, type Node } from "libpg-query";
-import { calledFunctions, names } from "../ast.ts";
+import { calledFunctions, names, walkTree } from "../ast.ts";
 import type { Statement } from "../parse.ts";
 import type { FunctionBody } from "../schema-model.ts";
 import type { MigrationState } from "./state.ts";
@@ -102,29 +102,19 @@ function readPlPgSql(statement: Statement, body: string, context: string): Proce
   // lineno counts from the body's first line.
   const bodyStart = statement.text.indexOf(body);
   const bodyLine = bodyStart === -1 ? 0 : statement.text.slice(0, bodyStart).split("\n").length - 1;
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach(visit);
-      return;
+  walkTree(tree, (key, child) => {
+    const offset = bodyLine + ((child as { lineno?: number }).lineno ?? 1) - 1;
+    if (key === "PLpgSQL_stmt_execsql" || key === "PLpgSQL_stmt_perform") {
+      const query = exprQuery((child as { sqlstmt?: unknown }).sqlstmt ?? (child as { expr?: unknown }).expr);
+      if (query) code.inner.push(...sqlStatements(query, statement, offset).map((s) => ({ statement: s, context, dynamic: false })));
+    } else if (key === "PLpgSQL_stmt_dynexecute" || key === "PLpgSQL_stmt_dynfors") {
+      const expression = exprQuery((child as { query?: unknown }).query);
+      const sql = expression === undefined ? undefined : rebuildExecute(expression);
+      const inner = sql === undefined ? [] : sqlStatements(sql, statement, offset);
+      if (inner.length === 0) code.unreadable.push({ line: statement.line + offset, what: `EXECUTE ${expression ?? "?"}` });
+      code.inner.push(...inner.map((s) => ({ statement: s, context, dynamic: true })));
     }
-    if (!value || typeof value !== "object") return;
-    for (const [key, child] of Object.entries(value)) {
-      const lineno = (child as { lineno?: number }).lineno ?? 1;
-      const offset = bodyLine + lineno - 1;
-      if (key === "PLpgSQL_stmt_execsql" || key === "PLpgSQL_stmt_perform") {
-        const query = exprQuery((child as { sqlstmt?: unknown; expr?: unknown }).sqlstmt ?? (child as { expr?: unknown }).expr);
-        if (query) code.inner.push(...sqlStatements(query, statement, offset).map((s) => ({ statement: s, context, dynamic: false })));
-      } else if (key === "PLpgSQL_stmt_dynexecute" || key === "PLpgSQL_stmt_dynfors") {
-        const expression = exprQuery((child as { query?: unknown }).query);
-        const sql = expression === undefined ? undefined : rebuildExecute(expression);
-        const inner = sql === undefined ? [] : sqlStatements(sql, statement, offset);
-        if (inner.length === 0) code.unreadable.push({ line: statement.line + offset, what: `EXECUTE ${expression ?? "?"}` });
-        code.inner.push(...inner.map((s) => ({ statement: s, context, dynamic: true })));
-      }
-      visit(child);
-    }
-  };
-  visit(tree);
+  });
   return code;
 }
 

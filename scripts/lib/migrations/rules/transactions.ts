@@ -4,8 +4,8 @@
 // it, and a backfill holding the lock an ALTER TABLE took in the same
 // transaction. Which statements share a transaction depends on the schema
 // engine (see engine.ts and state.ts).
-import type { DropStmt, Node, RangeVar, TransactionStmt } from "libpg-query";
-import { tableKey } from "../ast.ts";
+import type { A_Const, DropStmt, Node, RangeVar, TransactionStmt } from "libpg-query";
+import { tableKey, walkTree } from "../ast.ts";
 import type { Hit } from "../findings.ts";
 import type { Statement } from "../parse.ts";
 import { modifyingStatements } from "./drops.ts";
@@ -88,14 +88,11 @@ export function unclosedTransaction(state: MigrationState): Hit[] {
 }
 
 /** Every string constant in a tree (where an enum label would appear). */
-function stringConstants(tree: unknown, found: Set<string> = new Set()): Set<string> {
-  if (Array.isArray(tree)) for (const item of tree) stringConstants(item, found);
-  else if (tree && typeof tree === "object") {
-    for (const [key, child] of Object.entries(tree)) {
-      if (key === "sval" && child && typeof child === "object" && "sval" in child) found.add(String((child as { sval: unknown }).sval));
-      else stringConstants(child, found);
-    }
-  }
+function stringConstants(tree: unknown): Set<string> {
+  const found = new Set<string>();
+  walkTree(tree, (key, child) => {
+    if (key === "A_Const" && (child as A_Const).sval) found.add((child as A_Const).sval!.sval ?? "");
+  });
   return found;
 }
 
