@@ -329,4 +329,12 @@ describe("db:safe-migrate on the live catalog, with the baseline file", () => {
     assert.match(result.stderr, /allowed by the baseline file .*safe-migrate-baseline\.json: bio moved to Profile \(#42\)/);
     assert.match(result.stderr, /Schema engine: Prisma's Wasm schema engine through @prisma\/adapter-pg/);
   });
+
+  it("refuses a pending migration PostgreSQL cannot parse, with its file and line, before anything runs", async () => {
+    const { db, project } = seeded;
+    project.addMigration("20990203000000_broken", 'SELECT 1;\nALTER TABLE "User" ADD COLUMN;\n');
+    const result = await safeMigrate(db, project, ["--dry-run"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: .*20990203000000_broken\/migration\.sql:2: PostgreSQL cannot parse this migration .*Nothing was changed\./m);
+  });
 });

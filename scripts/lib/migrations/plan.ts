@@ -5,6 +5,7 @@
 // may legitimately fall.
 import type pg from "pg";
 import { analyzeMigrations, type MigrationAnalysis } from "./analyze.ts";
+import { OperationError } from "../errors.ts";
 import { applyBaseline, readBaseline } from "./baseline.ts";
 import { ENGINE_DESCRIPTION } from "./engine.ts";
 import { isBlocking, type Finding } from "./findings.ts";
@@ -35,6 +36,9 @@ export async function buildPlan(pool: pg.Pool, project: PrismaProject, schema: s
   const sources = pending.map((name) => readMigrationSource(project.migrationsDir, name));
   const model = await readCatalogModel(pool, schema);
   let staticAnalyses = await analyzeMigrations(sources, { engine: project.engine.engine, model, carryCreatedTables: true });
+  // A pending migration PostgreSQL cannot parse would fail midway in Prisma: refuse before anything runs.
+  const broken = staticAnalyses.find((analysis) => analysis.error);
+  if (broken?.error) throw new OperationError(`${broken.error.message} Nothing was changed.`);
   const notes: string[] = [];
   const baseline = readBaseline(project.baselineFile, false);
   if (baseline) {
