@@ -15,6 +15,8 @@ import { ConfigError } from "./errors.ts";
 export interface PrismaConfigPaths {
   schema?: string;
   migrations?: { path?: string };
+  /** The schema engine setting ("js" or "classic"); read by migrations/engine.ts. */
+  engine?: unknown;
 }
 
 export const PROJECT_PRISMA_CONFIG = path.join(PROJECT_ROOT, "prisma.config.ts");

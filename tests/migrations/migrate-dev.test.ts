@@ -2,30 +2,17 @@
 // looking databases, runs `prisma migrate dev` with forwarded arguments behind
 // the backup and integrity check, and analyses the migration it wrote.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
-import { seedDatabase } from "../../scripts/lib/seed.ts";
+import { describe, it } from "node:test";
 import { runScript } from "../helpers/cli.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { createScratchProject, type ScratchProject } from "../../scripts/lib/migrations/scratch-project.ts";
+import { seededProject } from "../helpers/scratch.ts";
 
 describe("db:migrate", () => {
-  let db: TestDatabase;
-  let project: ScratchProject;
-  before(async () => {
-    db = await createTestDatabase();
-    await seedDatabase(db.pool, { users: 20 });
-    project = createScratchProject(mkdtempSync(path.join(os.tmpdir(), "pdg-migrations-")));
-  });
-  after(async () => {
-    await db.drop();
-    project.remove();
-  });
+  const seeded = seededProject(20);
 
   const migrate = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    runScript("db-migrate", ["--config", project.config, "--backup-dir", project.backupDir, ...args], { DATABASE_URL: db.url, ...env });
+    runScript("db-migrate", ["--config", seeded.project.config, "--backup-dir", seeded.project.backupDir, ...args], { DATABASE_URL: seeded.db.url, ...env });
 
   it("refuses NODE_ENV=production with exit 2, pointing to db:migrate-deploy", async () => {
     const result = await migrate(["--", "--name", "x"], { NODE_ENV: "production" });
@@ -40,7 +27,7 @@ describe("db:migrate", () => {
   });
 
   it("creates and applies a migration from a schema change, forwarding --name, with counts unchanged", async () => {
-    const schemaFile = path.join(project.dir, "prisma", "schema.prisma");
+    const schemaFile = path.join(seeded.project.dir, "prisma", "schema.prisma");
     const schema = readFileSync(schemaFile, "utf8");
     writeFileSync(schemaFile, schema.replace("  ogReason           String?\n", "  ogReason           String?\n  nickname           String?\n"));
     const result = await migrate(["--json", "--", "--name", "add_nickname"]);
@@ -52,13 +39,13 @@ describe("db:migrate", () => {
     assert.match(report.created[0]!.name, /^\d{14}_add_nickname$/);
     assert.deepEqual(report.created[0]!.findings.map((f) => f.rule), ["missing-lock-timeout"]);
     assert.match(result.stderr, /New migration\(s\) written by prisma migrate dev/);
-    const column = await db.pool.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'User' AND column_name = 'nickname'`);
+    const column = await seeded.db.pool.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'User' AND column_name = 'nickname'`);
     assert.equal(column.rowCount, 1);
   });
 
   it("applies a pending migration first, retrying once on Prisma's known shadow-database glitch", async () => {
-    project.addMigration("20990101000000_add_pronouns", 'ALTER TABLE "User" ADD COLUMN "pronouns" TEXT;\n');
-    const schemaFile = path.join(project.dir, "prisma", "schema.prisma");
+    seeded.project.addMigration("20990101000000_add_pronouns", 'ALTER TABLE "User" ADD COLUMN "pronouns" TEXT;\n');
+    const schemaFile = path.join(seeded.project.dir, "prisma", "schema.prisma");
     writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace("  ogReason           String?\n", "  ogReason           String?\n  pronouns           String?\n"));
     const result = await migrate(["--json", "--", "--name", "nothing_new"]);
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
@@ -69,7 +56,7 @@ describe("db:migrate", () => {
       assert.match(report.prismaOutput, /--- retry ---[\s\S]*Already in sync/);
     }
     assert.deepEqual(report.created, []);
-    const column = await db.pool.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'User' AND column_name = 'pronouns'`);
+    const column = await seeded.db.pool.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'User' AND column_name = 'pronouns'`);
     assert.equal(column.rowCount, 1);
   });
 });

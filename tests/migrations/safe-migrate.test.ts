@@ -8,9 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { lintMigrations } from "../../scripts/lib/migrations/lint.ts";
 import { MIGRATION_LOCK_KEY } from "../../scripts/lib/migrations/lock.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
+import { seededProject } from "../helpers/scratch.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { createScratchProject, type ScratchProject } from "../../scripts/lib/migrations/scratch-project.ts";
 
@@ -20,7 +22,7 @@ interface Report {
   backup: { summaryPath: string } | null;
   counts: { before: Record<string, number>; after: Record<string, number> } | null;
   unexpectedDecreases: Array<{ table: string; before: number; after: number }>;
-  findings: Array<{ rule: string; severity: string; liveResult?: { summary: string; originalSeverity?: string } }>;
+  findings: Array<{ rule: string; severity: string; migration?: string; suppressed?: { reason: string; baseline?: string }; liveResult?: { summary: string; originalSeverity?: string } }>;
   guidance: string[];
   reportPath: string | null;
 }
@@ -289,5 +291,50 @@ describe("db:safe-migrate on an empty database", () => {
     assert.match(result.stderr, /No pre-migration backup: the database holds no tables yet \(nothing to lose\)\./);
     const applied = await db.pool.query(`SELECT 1 FROM _prisma_migrations WHERE finished_at IS NOT NULL`);
     assert.equal(applied.rowCount, 3);
+  });
+});
+
+describe("db:safe-migrate on the live catalog, with the baseline file", () => {
+  const seeded = seededProject(20);
+
+  it("judges pending migrations by the catalog (changed by hand) over the history, and honours the baseline's suppressions", async () => {
+    const { db, project } = seeded;
+    // Changes made outside the migration history: the catalog knows them, a replay of the files cannot.
+    await db.pool.query(`UPDATE "User" SET "image" = 'none' WHERE "image" IS NULL`);
+    await db.pool.query(`ALTER TABLE "User" ADD CONSTRAINT "User_image_nn" CHECK ("image" IS NOT NULL)`);
+    await db.pool.query(`ALTER TABLE "Comment" ALTER COLUMN "text" TYPE VARCHAR(500)`);
+    project.addMigration("20990201000000_tighten", [
+      "SET lock_timeout = '5s';",
+      'ALTER TABLE "User" ALTER COLUMN "image" SET NOT NULL;',
+      'ALTER TABLE "Comment" ALTER COLUMN "text" SET DATA TYPE VARCHAR(1000);',
+      "",
+    ].join("\n"));
+    project.addMigration("20990202000000_drop_bio", 'SET lock_timeout = \'5s\';\nALTER TABLE "User" DROP COLUMN "bio";\n');
+    writeFileSync(path.join(project.dir, "prisma", "safe-migrate-baseline.json"), JSON.stringify({
+      version: 1,
+      suppressions: [{ migration: "20990202000000_drop_bio", rule: "drop-column", reason: "bio moved to Profile (#42)" }],
+    }));
+
+    const statically = await lintMigrations({ paths: [project.migrationsDir], engine: { engine: "adapter-pg", source: "test" } });
+    const tighten = statically.analyses.find((a) => a.name === "20990201000000_tighten")!;
+    assert.deepEqual(tighten.findings.map((f) => f.rule).sort(), ["alter-column-type", "set-not-null"], "the history alone says TEXT and no CHECK");
+
+    const result = await safeMigrate(db, project, ["--dry-run", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = reportOf(result.stdout);
+    assert.deepEqual(report.findings.filter((f) => f.migration === "20990201000000_tighten"), [], "the validated CHECK and VARCHAR(500) come from the catalog");
+    const drop = report.findings.find((f) => f.rule === "drop-column")!;
+    assert.equal(drop.suppressed?.reason, "bio moved to Profile (#42)");
+    assert.match(drop.suppressed?.baseline ?? "", /safe-migrate-baseline\.json$/);
+    assert.match(result.stderr, /allowed by the baseline file .*safe-migrate-baseline\.json: bio moved to Profile \(#42\)/);
+    assert.match(result.stderr, /Schema engine: Prisma's Wasm schema engine through @prisma\/adapter-pg/);
+  });
+
+  it("refuses a pending migration PostgreSQL cannot parse, with its file and line, before anything runs", async () => {
+    const { db, project } = seeded;
+    project.addMigration("20990203000000_broken", 'SELECT 1;\nALTER TABLE "User" ADD COLUMN;\n');
+    const result = await safeMigrate(db, project, ["--dry-run"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: .*20990203000000_broken\/migration\.sql:2: PostgreSQL cannot parse this migration .*Nothing was changed\./m);
   });
 });

@@ -29,7 +29,7 @@ export interface Workflow {
   concurrency: { group: string; "cancel-in-progress"?: boolean };
   env?: Record<string, string | number>;
   defaults?: { run?: { shell?: string } };
-  jobs: Record<string, { "runs-on": string; "timeout-minutes": number; env?: Record<string, string>; steps: WorkflowStep[] }>;
+  jobs: Record<string, { "runs-on": string; "timeout-minutes": number; permissions?: Record<string, string>; env?: Record<string, string>; steps: WorkflowStep[] }>;
 }
 
 export async function readWorkflow(file: string): Promise<{ text: string; workflow: Workflow }> {

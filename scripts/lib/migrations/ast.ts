@@ -34,24 +34,36 @@ export function typeBaseName(type: TypeName | undefined): string {
   return names(type?.names).at(-1) ?? "?";
 }
 
+/** Calls `visit` for every property of every object inside a tree (depth first, in order). */
+export function walkTree(tree: unknown, visit: (key: string, value: unknown) => void): void {
+  if (Array.isArray(tree)) {
+    for (const item of tree) walkTree(item, visit);
+    return;
+  }
+  if (!tree || typeof tree !== "object") return;
+  for (const [key, child] of Object.entries(tree)) {
+    visit(key, child);
+    walkTree(child, visit);
+  }
+}
+
 /** Every function name called anywhere inside a tree (lower case, without schema). */
 export function calledFunctions(tree: unknown): string[] {
   const found: string[] = [];
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      value.forEach(visit);
-      return;
-    }
-    if (!value || typeof value !== "object") return;
-    for (const [key, child] of Object.entries(value)) {
-      if (key === "FuncCall") {
-        const name = names((child as { funcname?: Node[] }).funcname).at(-1);
-        if (name) found.push(name.toLowerCase());
-      }
-      visit(child);
-    }
-  };
-  visit(tree);
+  walkTree(tree, (key, child) => {
+    const name = key === "FuncCall" ? names((child as { funcname?: Node[] }).funcname).at(-1) : undefined;
+    if (name) found.push(name.toLowerCase());
+  });
+  return found;
+}
+
+/** The column names referenced anywhere inside a tree (the last part of each ColumnRef). */
+export function columnRefs(tree: unknown): string[] {
+  const found: string[] = [];
+  walkTree(tree, (key, child) => {
+    const name = key === "ColumnRef" ? names((child as { fields?: Node[] }).fields).at(-1) : undefined;
+    if (name) found.push(name);
+  });
   return found;
 }
 

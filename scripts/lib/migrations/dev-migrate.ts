@@ -4,10 +4,11 @@
 import { ConfigError } from "../errors.ts";
 import type { DatabaseTarget } from "../config.ts";
 import { runPrismaCliCaptured, type PrismaCliResult } from "../prisma-cli.ts";
-import { analyzeMigrations, type MigrationAnalysis } from "./analyze.ts";
+import type { MigrationAnalysis } from "./analyze.ts";
+import { lintMigrations } from "./lint.ts";
 import type { PrismaProject } from "./prisma-project.ts";
 import { safeMigrate, type RunResult, type SafeMigrateOptions } from "./safe-migrate.ts";
-import { migrationNames, readMigrationSource } from "./sources.ts";
+import { migrationNames } from "./sources.ts";
 
 /** Prisma 6.19's Wasm engine may say this once right after applying pending migrations; a rerun succeeds. */
 export const SHADOW_DB_GLITCH = "PostgreSQL shadow DB must be provided through an external factory";
@@ -47,7 +48,10 @@ export async function devMigrate(options: Omit<SafeMigrateOptions, "dryRun" | "r
     runWhenNothingPending: true,
     runPrisma: () => runMigrateDev(options.target, options.project, prismaArgs, options.log),
   });
-  const createdNames = migrationNames(options.project.migrationsDir).filter((name) => !before.has(name));
-  const created = await analyzeMigrations(createdNames.map((name) => readMigrationSource(options.project.migrationsDir, name)), { carryCreatedTables: false });
+  // The new migrations are judged against the history before them (replayed), like db:lint-migrations does.
+  const created = migrationNames(options.project.migrationsDir).some((name) => !before.has(name))
+    ? (await lintMigrations({ paths: [options.project.migrationsDir], engine: options.project.engine, baseline: { file: options.project.baselineFile, required: false } }))
+        .analyses.filter((analysis) => !before.has(analysis.name))
+    : [];
   return { ...result, created };
 }

@@ -16,7 +16,8 @@ export type LiveCheck =
   | { kind: "null-values"; table: string; column: string }
   | { kind: "duplicates"; table: string; columns: string[] }
   | { kind: "enum-values"; table: string; column: string; keep: string[] }
-  | { kind: "cast"; table: string; column: string; type: string };
+  | { kind: "cast"; table: string; column: string; type: string }
+  | { kind: "timezone"; table: string };
 
 export interface LiveResult {
   /** One line: what the data says, e.g. "1,204 non-null values would be lost". */
@@ -32,19 +33,26 @@ export interface Hit {
   message: string;
   advice: string;
   live?: LiveCheck;
+  /** The line when it is not the statement's first (SQL inside a DO block or function body). */
+  line?: number;
+  /** What the finding is about, for folding related findings together; not reported. */
+  about?: { table: string; column?: string; columns?: string[]; references?: string; name?: string };
 }
 
-export interface Finding extends Hit {
+export interface Finding extends Omit<Hit, "about"> {
   /** Migration name (directory) or file path. */
   migration: string;
   file: string;
   line: number;
   statement: string;
-  suppressed?: { line: number; reason: string };
+  /** Allowed by a suppression comment in the file (line > 0) or in the baseline file (line 0). */
+  suppressed?: { line: number; reason: string; baseline?: string };
+  /** Recorded in the baseline file: known before, does not fail the lint. */
+  baselined?: boolean;
   liveResult?: LiveResult;
 }
 
-/** An unsuppressed data-loss finding: the kind that stops a deploy. */
+/** An unsuppressed data-loss finding: the kind that stops a deploy (and, unless baselined, the lint). */
 export function isBlocking(finding: Finding): boolean {
-  return finding.severity === "data-loss" && !finding.suppressed;
+  return finding.severity === "data-loss" && !finding.suppressed && !finding.baselined;
 }

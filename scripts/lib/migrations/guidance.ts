@@ -28,8 +28,15 @@ export function rollbackGuidance(input: GuidanceInput): string[] {
   }
   if (input.failed.length > 0) {
     lines.push(
-      "  3. The failed migration ran without a transaction (Prisma's pg adapter runs migration.sql statement by statement):",
-      "     the statements before the failing one stay applied. Undo them or restore, fix the migration file, then mark it rolled back so the fixed version can be deployed:",
+      ...(input.project.engine.engine === "adapter-pg"
+        ? [
+            "  3. The failed migration ran without a transaction (Prisma's pg adapter runs migration.sql statement by statement):",
+            "     the statements before the failing one stay applied. Undo them or restore, fix the migration file, then mark it rolled back so the fixed version can be deployed:",
+          ]
+        : [
+            "  3. The failed migration ran as one transaction (Prisma's native schema engine): PostgreSQL rolled all of it back, except statements",
+            "     after an explicit COMMIT in the file. Fix the migration file, then mark it rolled back so the fixed version can be deployed:",
+          ]),
       ...input.failed.map((name) => `       ${prismaCommand(input.project, ["migrate", "resolve", "--rolled-back", name])}`),
     );
   } else {

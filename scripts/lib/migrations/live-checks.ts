@@ -103,6 +103,13 @@ async function evaluate(db: pg.Pool, check: LiveCheck, timeoutMs: number): Promi
     }
     case "cast":
       return evaluateCast(db, check, timeoutMs);
+    case "timezone": {
+      // The session settings Prisma's connection gets are the database's defaults, as for this pool.
+      const zone = (await readOnly<{ zone: string }>(db, timeoutMs, "SELECT current_setting('TimeZone') AS zone"))[0]?.zone ?? "?";
+      return ["utc", "etc/utc", "etc/universal", "universal", "zulu", "gmt", "etc/gmt"].includes(zone.toLowerCase())
+        ? { summary: `the database's TimeZone is ${zone}: nothing is rewritten and every value keeps its instant`, severity: "info" }
+        : { summary: `the database's TimeZone is ${zone}: every existing value is re-read as ${zone} local time (shifted by its offset from UTC) and the table is rewritten`, severity: "data-loss" };
+    }
   }
 }
 

@@ -41,16 +41,28 @@ export interface ParsedMigration {
   semicolonTokens: SemicolonToken[];
 }
 
+/** SQL PostgreSQL's parser rejects; `line` is where it stopped (1 when unknown). */
+export class SqlSyntaxError extends OperationError {
+  override name = "SqlSyntaxError";
+  constructor(message: string, readonly line: number, readonly reason: string) {
+    super(message);
+  }
+}
+
 let loaded: Promise<void> | undefined;
+let ready = false;
 
 /**
  * The Wasm module loads once per process. Liftoff only: V8's optimising tier
  * recompiles the 1.7 MB parser in the background, which on two busy cores
  * made the first 200 parses ~4× slower than Liftoff code alone (measured).
  */
-export function loadParser(): Promise<void> {
+export function loadParser(): Promise<void> | void {
+  if (ready) return;
   if (!loaded) v8.setFlagsFromString("--liftoff-only");
-  loaded ??= loadModule();
+  loaded ??= loadModule().then(() => {
+    ready = true;
+  });
   return loaded;
 }
 
@@ -63,9 +75,9 @@ export function parseMigration(sql: string, file: string): ParsedMigration {
     tree = parseSync(sql);
   } catch (error) {
     const position = hasSqlDetails(error) ? error.sqlDetails?.cursorPosition : undefined;
-    const where = position === undefined ? file : `${file}:${lineOf(Buffer.byteLength(sql.slice(0, position), "utf8"))}`;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new OperationError(`${where}: PostgreSQL cannot parse this migration (${message}); fix the SQL, then run the command again.`);
+    const line = position === undefined ? 1 : lineOf(Buffer.byteLength(sql.slice(0, position), "utf8"));
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new SqlSyntaxError(`${file}:${line}: PostgreSQL cannot parse this migration (${reason}); fix the SQL, then run the command again.`, line, reason);
   }
   const statements = (tree.stmts ?? []).map((raw) => {
     const start = raw.stmt_location ?? 0;

@@ -1,12 +1,19 @@
-// The plan of a migration run: the pending migrations, analysed in order
-// (tables created by an earlier pending one are new), findings evaluated
-// against the live data, and the tables whose row counts may legitimately fall.
+// The plan of a migration run: the pending migrations, analysed in order on
+// the schema the target database's catalog describes (tables created by an
+// earlier pending one are new), the baseline file's suppressions applied,
+// findings evaluated against the live data, and the tables whose row counts
+// may legitimately fall.
 import type pg from "pg";
 import { analyzeMigrations, type MigrationAnalysis } from "./analyze.ts";
+import { OperationError } from "../errors.ts";
+import { applyBaseline, readBaseline } from "./baseline.ts";
+import { ENGINE_DESCRIPTION } from "./engine.ts";
 import { isBlocking, type Finding } from "./findings.ts";
 import { evaluateFindings } from "./live-checks.ts";
+import { readCatalogModel } from "./live-schema.ts";
+import type { PrismaProject } from "./prisma-project.ts";
 import { formatAnalyses } from "./report.ts";
-import { readMigrationSource } from "./sources.ts";
+import { migrationNames, readMigrationSource } from "./sources.ts";
 
 export interface MigrationPlan {
   pending: string[];
@@ -17,6 +24,7 @@ export interface MigrationPlan {
   declaredRowLoss: string[];
   liveChecks: "done" | "skipped";
   notes: string[];
+  engine: string;
 }
 
 export interface PlanOptions {
@@ -24,10 +32,20 @@ export interface PlanOptions {
   liveCheckTimeoutMs: number;
 }
 
-export async function buildPlan(pool: pg.Pool, migrationsDir: string, pending: string[], options: PlanOptions): Promise<MigrationPlan> {
-  const sources = pending.map((name) => readMigrationSource(migrationsDir, name));
-  const staticAnalyses = await analyzeMigrations(sources, { carryCreatedTables: true });
+export async function buildPlan(pool: pg.Pool, project: PrismaProject, schema: string, pending: string[], options: PlanOptions): Promise<MigrationPlan> {
+  const sources = pending.map((name) => readMigrationSource(project.migrationsDir, name));
+  const model = await readCatalogModel(pool, schema);
+  let staticAnalyses = await analyzeMigrations(sources, { engine: project.engine.engine, model, carryCreatedTables: true });
+  // A pending migration PostgreSQL cannot parse would fail midway in Prisma: refuse before anything runs.
+  const broken = staticAnalyses.find((analysis) => analysis.error);
+  if (broken?.error) throw new OperationError(`${broken.error.message} Nothing was changed.`);
   const notes: string[] = [];
+  const baseline = readBaseline(project.baselineFile, false);
+  if (baseline) {
+    const outcome = applyBaseline(staticAnalyses, baseline, new Set(migrationNames(project.migrationsDir)), false);
+    staticAnalyses = outcome.analyses;
+    notes.push(...outcome.warnings);
+  }
   const analyses: MigrationAnalysis[] = [];
   for (const analysis of staticAnalyses) {
     if (options.skipLiveChecks) {
@@ -47,6 +65,7 @@ export async function buildPlan(pool: pg.Pool, migrationsDir: string, pending: s
     declaredRowLoss: [...new Set(analyses.flatMap((analysis) => analysis.declaredRowLoss))],
     liveChecks: options.skipLiveChecks ? "skipped" : "done",
     notes,
+    engine: `${ENGINE_DESCRIPTION[project.engine.engine]} — ${project.engine.source}`,
   };
 }
 
@@ -54,6 +73,7 @@ export function formatPlan(plan: MigrationPlan): string[] {
   return [
     `Pending migrations (${plan.pending.length}), in the order prisma migrate deploy applies them:`,
     ...plan.pending.map((name) => `  ${name}`),
+    `Schema engine: ${plan.engine}`,
     "",
     plan.liveChecks === "done" ? "Findings, checked against the live data:" : "Findings (static only: --skip-live-checks):",
     ...formatAnalyses(plan.analyses).map((line) => `  ${line}`),

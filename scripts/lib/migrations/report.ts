@@ -19,7 +19,7 @@ function displayPath(file: string): string {
 
 export function formatFinding(finding: Finding): string[] {
   const lines = [
-    `${displayPath(finding.file)}:${finding.line}  ${finding.severity}  ${finding.rule}${isBlocking(finding) ? "  (blocks)" : ""}`,
+    `${displayPath(finding.file)}:${finding.line}  ${finding.severity}  ${finding.rule}${isBlocking(finding) ? "  (blocks)" : finding.baselined ? "  (baselined)" : ""}`,
     `    ${preview(finding.statement)}`,
     `    ${finding.message}`,
   ];
@@ -29,14 +29,15 @@ export function formatFinding(finding: Finding): string[] {
   }
   lines.push(`    instead: ${finding.advice}`);
   if (finding.suppressed) {
-    lines.push(`    allowed by the comment on line ${finding.suppressed.line}${finding.suppressed.reason ? `: ${finding.suppressed.reason}` : ""}`);
+    const where = finding.suppressed.baseline ? `the baseline file ${displayPath(finding.suppressed.baseline)}` : `the comment on line ${finding.suppressed.line}`;
+    lines.push(`    allowed by ${where}${finding.suppressed.reason ? `: ${finding.suppressed.reason}` : ""}`);
   }
   return lines;
 }
 
 function countBySeverity(findings: Finding[]): Record<Severity, number> {
   const counts = Object.fromEntries(SEVERITY_ORDER.map((severity) => [severity, 0])) as Record<Severity, number>;
-  for (const finding of findings) if (!finding.suppressed) counts[finding.severity] += 1;
+  for (const finding of findings) if (!finding.suppressed && !finding.baselined) counts[finding.severity] += 1;
   return counts;
 }
 
@@ -45,8 +46,11 @@ export function summaryLine(analyses: MigrationAnalysis[]): string {
   const counts = countBySeverity(findings);
   const statements = analyses.reduce((sum, analysis) => sum + analysis.statements, 0);
   const suppressed = findings.filter((finding) => finding.suppressed).length;
+  const baselined = findings.filter((finding) => finding.baselined && !finding.suppressed).length;
+  const unparsable = analyses.filter((analysis) => analysis.error).length;
   const bySeverity = SEVERITY_ORDER.map((severity) => `${counts[severity]} ${severity}`).join(", ");
-  return `${analyses.length} migration(s), ${statements} statement(s): ${bySeverity}; ${suppressed} allowed by suppression comments`;
+  return `${analyses.length} migration(s), ${statements} statement(s): ${bySeverity}; ${suppressed} allowed by suppressions` +
+    `${baselined ? `; ${baselined} recorded in the baseline` : ""}${unparsable ? `; ${unparsable} file(s) PostgreSQL cannot parse` : ""}`;
 }
 
 /** Human-readable lines for a whole analysis, worst findings first within each migration. */
@@ -56,8 +60,9 @@ export function formatAnalyses(analyses: MigrationAnalysis[]): string[] {
     const findings = [...analysis.findings].sort(
       (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || a.line - b.line,
     );
-    if (findings.length === 0 && analysis.warnings.length === 0) continue;
+    if (findings.length === 0 && analysis.warnings.length === 0 && !analysis.error) continue;
     lines.push(`${analysis.name}:`);
+    if (analysis.error) lines.push(`  error: ${analysis.error.message}`);
     for (const finding of findings) lines.push(...formatFinding(finding));
     for (const warning of analysis.warnings) lines.push(`  warning: ${warning}`);
   }
@@ -73,11 +78,16 @@ function escapeMessage(text: string): string {
   return text.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
 }
 
-/** GitHub Actions workflow commands: blocking findings are errors, the rest warnings, allowed ones notices. */
-export function githubAnnotations(findings: Finding[]): string[] {
-  return findings.map((finding) => {
-    const level = finding.suppressed ? "notice" : isBlocking(finding) ? "error" : "warning";
-    const title = `${finding.severity}: ${finding.rule}${finding.suppressed ? " (allowed)" : ""}`;
-    return `::${level} file=${escapeProperty(finding.file)},line=${finding.line},title=${escapeProperty(title)}::${escapeMessage(`${finding.message} Instead: ${finding.advice}`)}`;
-  });
+/** GitHub Actions workflow commands: blocking findings and unparsable files are errors, the rest warnings, allowed or baselined ones notices. */
+export function githubAnnotations(analyses: MigrationAnalysis[]): string[] {
+  const annotation = (level: string, file: string, line: number, title: string, text: string) =>
+    `::${level} file=${escapeProperty(file)},line=${line},title=${escapeProperty(title)}::${escapeMessage(text)}`;
+  return analyses.flatMap((analysis) => [
+    ...(analysis.error ? [annotation("error", analysis.file, analysis.error.line, "unparsable SQL", analysis.error.message)] : []),
+    ...analysis.findings.map((finding) => {
+      const level = finding.suppressed || finding.baselined ? "notice" : isBlocking(finding) ? "error" : "warning";
+      const title = `${finding.severity}: ${finding.rule}${finding.suppressed ? " (allowed)" : finding.baselined ? " (baselined)" : ""}`;
+      return annotation(level, finding.file, finding.line, title, `${finding.message} Instead: ${finding.advice}`);
+    }),
+  ]);
 }

@@ -80,7 +80,7 @@ async function lockedRun(options: SafeMigrateOptions, pool: ReturnType<typeof cr
     return finish(0, false);
   }
 
-  const plan = await buildPlan(pool, options.project.migrationsDir, state.pending, {
+  const plan = await buildPlan(pool, options.project, schema, state.pending, {
     skipLiveChecks: options.skipLiveChecks,
     liveCheckTimeoutMs: options.liveCheckTimeoutMs,
   });

@@ -1,10 +1,12 @@
 // Indexes on existing tables: built or dropped without CONCURRENTLY (writes
-// blocked), unique indexes (fail on duplicates), CONCURRENTLY in a transaction.
+// blocked), unique indexes (fail on duplicates), CONCURRENTLY inside a
+// transaction block (an explicit BEGIN, or the native engine's one-query file).
 import type { DropStmt, IndexStmt } from "libpg-query";
-import { names, tableKey } from "../ast.ts";
+import { tableKey } from "../ast.ts";
 import type { Hit } from "../findings.ts";
 import type { Statement } from "../parse.ts";
-import { isExistingTable, type MigrationState } from "./state.ts";
+import { hasUniqueOn, objectKey } from "../schema-model.ts";
+import { holdsOnlyNulls, isExistingTable, transactionBlock, type MigrationState } from "./state.ts";
 
 export function indexRules(statement: Statement, state: MigrationState): Hit[] {
   if (statement.kind === "IndexStmt") return createIndex(statement.node as IndexStmt, state);
@@ -18,8 +20,8 @@ function createIndex(index: IndexStmt, state: MigrationState): Hit[] {
   const table = tableKey(index.relation);
   const hits: Hit[] = [];
   if (index.concurrent) {
-    const inTransaction = transactionReason(state);
-    if (inTransaction) hits.push(concurrentlyInTransaction(`CREATE INDEX CONCURRENTLY ${index.idxname ?? ""}`, inTransaction));
+    const block = transactionBlock(state);
+    if (block) hits.push(concurrentlyInTransaction(`CREATE INDEX CONCURRENTLY ${index.idxname ?? ""}`, block));
   }
   if (!isExistingTable(state, table)) return hits;
   if (!index.concurrent) {
@@ -31,38 +33,39 @@ function createIndex(index: IndexStmt, state: MigrationState): Hit[] {
   }
   if (index.unique) {
     const columns = (index.indexParams ?? []).flatMap((param) => ("IndexElem" in param && param.IndexElem.name ? [param.IndexElem.name] : []));
-    hits.push({
-      rule: "add-unique", severity: "may-fail",
-      message: `UNIQUE INDEX ${index.idxname ?? ""} on ${table} (${columns.join(", ")}) fails if duplicate values exist.`,
-      advice: "Find and resolve duplicates first (the live check counts them), then build the index CONCURRENTLY.",
-      live: columns.length > 0 ? { kind: "duplicates", table, columns } : undefined,
-    });
+    const allNull = columns.length > 0 && columns.every((c) => holdsOnlyNulls(state, table, c));
+    if (!hasUniqueOn(state.model, table, columns) && !allNull) {
+      hits.push({
+        rule: "add-unique", severity: "may-fail",
+        message: `UNIQUE INDEX ${index.idxname ?? ""} on ${table} (${columns.join(", ")}) fails if duplicate values exist.`,
+        advice: "Find and resolve duplicates first (the live check counts them), then build the index CONCURRENTLY.",
+        live: columns.length > 0 ? { kind: "duplicates", table, columns } : undefined,
+      });
+    }
   }
   return hits;
 }
 
 function dropIndex(drop: DropStmt, state: MigrationState): Hit[] {
-  const indexes = (drop.objects ?? []).map((object) => ("List" in object ? names(object.List.items).join(".") : "?"));
+  const indexes = (drop.objects ?? []).map((object) => objectKey("List" in object ? object.List.items : []));
   if (drop.concurrent) {
-    const inTransaction = transactionReason(state);
-    return inTransaction ? [concurrentlyInTransaction(`DROP INDEX CONCURRENTLY ${indexes.join(", ")}`, inTransaction)] : [];
+    const block = transactionBlock(state);
+    return block ? [concurrentlyInTransaction(`DROP INDEX CONCURRENTLY ${indexes.join(", ")}`, block)] : [];
   }
-  return indexes.filter((index) => !state.createdIndexes.has(index)).map((index) => ({
+  return indexes.filter((index) => !state.createdIndexes.has(index)).filter((index) => {
+    const table = state.model.indexes.get(index)?.table;
+    return table === undefined || isExistingTable(state, table);
+  }).map((index) => ({
     rule: "drop-index-non-concurrent", severity: "lock",
     message: `DROP INDEX ${index} without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on its table.`,
     advice: "Use DROP INDEX CONCURRENTLY, alone in its own migration.",
   }));
 }
 
-function transactionReason(state: MigrationState): string | null {
-  if (state.openTransactionLine !== null) return `the BEGIN on line ${state.openTransactionLine}`;
-  return null;
-}
-
-function concurrentlyInTransaction(what: string, reason: string): Hit {
+export function concurrentlyInTransaction(what: string, block: string): Hit {
   return {
     rule: "concurrently-in-transaction", severity: "may-fail",
-    message: `${what} runs inside a transaction (${reason}): PostgreSQL refuses it and the migration fails.`,
-    advice: "Put the CONCURRENTLY statement alone in its own migration file, with no BEGIN.",
+    message: `${what} runs inside a transaction block (${block}): PostgreSQL refuses it and the migration fails.`,
+    advice: "Put the statement alone in its own migration file, with no BEGIN.",
   };
 }

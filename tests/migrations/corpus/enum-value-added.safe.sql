@@ -1,0 +1,1 @@
+ALTER TYPE "AchievementCategory" ADD VALUE 'EVENTS';

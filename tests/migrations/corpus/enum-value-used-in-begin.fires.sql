@@ -1,0 +1,4 @@
+BEGIN;
+ALTER TYPE "AchievementCategory" ADD VALUE 'EVENTS';
+ALTER TABLE "Achievement" ALTER COLUMN "category" SET DEFAULT 'EVENTS';
+COMMIT;

@@ -1,0 +1,6 @@
+BEGIN;
+BEGIN;
+INSERT INTO "Achievement" ("id", "name") VALUES ('a1', 'First');
+COMMIT;
+INSERT INTO "Achievement" ("id", "name") VALUES ('a2', 'Second');
+COMMIT;

@@ -1,0 +1,2 @@
+-- Alone in its file: no transaction block under either schema engine.
+REINDEX TABLE CONCURRENTLY "Like";

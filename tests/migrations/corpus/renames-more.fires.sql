@@ -1,0 +1,2 @@
+ALTER TYPE "AchievementCategory" RENAME VALUE 'SOCIAL' TO 'COMMUNITY';
+ALTER SCHEMA "app" RENAME TO "app_v2";

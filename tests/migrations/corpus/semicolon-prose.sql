@@ -1,0 +1,3 @@
+-- Licence: MIT; see LICENSE
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN "nickname" TEXT;
