@@ -56,7 +56,7 @@ describe("JsonRowsToCopyText", () => {
       ['{"id":1,"note":"a","big":0,"ok":true,"meta":null,"extra":1}', /column "extra" is not in the summary/],
       ['{"id":1,"id":2,"note":"a","big":0,"ok":true,"meta":null}', /column "id" appears twice/],
       ['[1,2]', /not a JSON object/],
-      [`${good} `, /text after the closing/],
+      [`${good} x`, /text after the closing/],
       ['{"id":1,"note":"a,"big":0,"ok":true,"meta":null}', /expected ":"|string is not closed|expected "," or "}"/],
       ['{"id":1,"note":{"x":1},"big":0,"ok":true,"meta":null}', /column "note" \(text\) holds an object or array, which the backup never writes for that type/],
       ['{"id":1,"note":"a","big":0,"ok":yes,"meta":null}', /"yes" is not a JSON value/],

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type pg from "pg";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+import { createSchemaTemplate, createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 export const CORPUS_DIR = path.join(PROJECT_ROOT, "tests", "fixtures", "schemas");
 
@@ -82,4 +83,27 @@ export async function definitions(db: pg.Pool): Promise<string[]> {
      ORDER BY 1`,
   );
   return result.rows.map((row) => row.d);
+}
+
+export interface CorpusPair {
+  corpus: CorpusSchema;
+  /** The corpus schema with its rows. */
+  source: TestDatabase;
+  /** The same schema, no rows. */
+  target: TestDatabase;
+  drop(): Promise<void>;
+}
+
+/** A source and an identical empty target for one corpus schema. */
+export async function corpusPair(name: string): Promise<CorpusPair> {
+  const corpus = corpusSchemas().find((schema) => schema.name === name);
+  if (!corpus) throw new Error(`no corpus schema ${name}`);
+  const template = await createSchemaTemplate(corpus.schemaSql);
+  try {
+    const [source, target] = await Promise.all([createTestDatabase({ template: template.name }), createTestDatabase({ template: template.name })]);
+    await source.pool.query(corpus.dataSql);
+    return { corpus, source, target, drop: async () => void (await Promise.all([source.drop(), target.drop()])) };
+  } finally {
+    await template.drop();
+  }
 }

@@ -224,7 +224,9 @@ export class RowParser {
       this.valueEnd = at + LITERALS[literal]!.length;
       return literal as Token;
     }
-    fail(`"${row.toString("utf8", at, Math.min(row.length, at + 40))}" is not a JSON value`);
+    let end = at;
+    while (end < row.length && end < at + 40 && !isWhitespace(row[end]) && row[end] !== COMMA && row[end] !== CLOSE_BRACE && row[end] !== CLOSE_BRACKET) end++;
+    fail(`"${row.toString("utf8", at, end)}" is not a JSON value`);
   }
 
   /** The index just past the string that opens at `at`. */

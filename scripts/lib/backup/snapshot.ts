@@ -51,7 +51,7 @@ export function selectTables(all: TableInfo[], selection: TableSelection): Table
     names.map((name) => {
       const table = byLabel.get(name) ?? all.find((t) => `${t.schema}.${t.name}` === name);
       if (!table) {
-        throw new UsageError(`no table named "${name}" in schema${selection.schemas.length > 1 ? "s" : ""} ${selection.schemas.join(", ")}; tables: ${[...byLabel.keys()].join(", ")}`);
+        throw new UsageError(`no table named "${name}" in the database; tables: ${[...byLabel.keys()].join(", ")}`);
       }
       return tableKey(table);
     });

@@ -79,13 +79,15 @@ export interface OwnedSequence {
   column: string;
   /** Schema-qualified, quoted: ready for SQL. */
   sequence: string;
+  /** schema.name, for reports. */
+  label: string;
 }
 
 /** Sequences owned by a column (serial, bigserial, identity) of the given tables. */
 export async function ownedSequences(db: Db, tables: TableRef[]): Promise<(OwnedSequence & { schema: string })[]> {
   const result = await db.query<OwnedSequence & { schema: string }>(
     `SELECT n.nspname AS schema, t.relname AS table, a.attname AS column,
-            quote_ident(sn.nspname) || '.' || quote_ident(s.relname) AS sequence
+            quote_ident(sn.nspname) || '.' || quote_ident(s.relname) AS sequence, sn.nspname || '.' || s.relname AS label
        FROM pg_depend d
        JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_namespace sn ON sn.oid = s.relnamespace
        JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace n ON n.oid = t.relnamespace

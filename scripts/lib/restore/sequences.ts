@@ -106,7 +106,7 @@ async function moveOwnedPastMaxima(client: pg.PoolClient, tables: TableRef[], ap
     if (!row) continue;
     if (apply) await client.query(`SELECT setval($1::regclass, $2::bigint)`, [owned.sequence, row.value]);
     resets.push({
-      sequence: owned.sequence,
+      sequence: owned.label,
       usedBy: [`${owned.schema}.${owned.table}.${owned.column}`],
       value: row.value,
       isCalled: true,
