@@ -39,9 +39,9 @@ function generator(next: () => number) {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const controls = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i));
   const hex = () => Math.floor(next() * 0x10000).toString(16).padStart(4, "0");
+  const benign = () => pick(["a", "Z", " ", "é", "😀", "漢", "\u2028", "'", "/", "\u007f", "\\n", "\\\\", '\\"', "\\u00e9"]);
   const stringPiece = () =>
-    pick([
-      () => pick(["a", "Z", " ", "é", "😀", "漢", "\u2028", "'", "/", "\u007f"]),
+    next() < 0.75 ? benign() : pick([
       () => pick(controls),
       () => pick(["\\n", "\\r", "\\t", "\\b", "\\f", '\\"', "\\\\", "\\/", "\\.", "\\N", "\\x", "\\q", "\\", "\\u41", "\\uZZZZ"]),
       () => `\\u${hex()}`,
@@ -55,7 +55,7 @@ function generator(next: () => number) {
     return next() < 0.97 ? `${text}"` : text;
   };
   const number = () =>
-    pick([
+    next() < 0.5 ? String(Math.floor(next() * 2e6) - 1e6) : pick([
       () => String(Math.floor(next() * 2000) - 1000),
       () => `${pick(["", "-"])}${pick(["0", "1", "12", "007", ""])}${pick(["", ".", ".5", ".0001"])}${pick(["", "e", "e+", "e-7", "E400", "e-400"])}`,
       () => "9".repeat(1 + Math.floor(next() * 400)),
