@@ -7,6 +7,9 @@
 // seeds N users plus related rows (scripts/lib/seed.ts), then times each tool
 // as a child process, reading the child's peak RSS (VmHWM) from /proc. The
 // default server is the machine's own PostgreSQL, whose pg_dump matches it.
+// Last, one row holding a single 10 MB and then 40 MB text value is backed up
+// and restored (with pg_dump of it alongside): both must take time linear in
+// the value's size (4× the size, about 4× the time).
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
@@ -15,7 +18,7 @@ import { commaList, defineCommand, positiveInteger, runCli, scriptArgs } from ".
 import { PROJECT_ROOT, parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { createPool, quoteIdent } from "../scripts/lib/db.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
-import { dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
+import { createDatabase, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { redactCredentials } from "../scripts/lib/redact.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
@@ -104,6 +107,38 @@ async function runBackup(url: string, workDir: string): Promise<Measurement> {
   return { ...result, bytes };
 }
 
+const LARGE_VALUE_MB = [10, 40];
+
+/** Backup, restore and pg_dump of one row whose text value is `megabytes` MB (escapes included). */
+async function largeValueLine(server: string, megabytes: number, workDir: string): Promise<string> {
+  const names = [`backup_bench_large_${megabytes}_${process.pid}`, `backup_bench_large_${megabytes}_${process.pid}_restored`];
+  try {
+    const [url, restoredUrl] = await Promise.all(names.map((name) => createDatabase(server, name)));
+    const table = `CREATE TABLE big (id int PRIMARY KEY, body text)`;
+    for (const target of [url!, restoredUrl!]) {
+      const pool = createPool(parseDatabaseUrl(target));
+      try {
+        await pool.query(table);
+        // 8-byte pieces with a tab, a quote and a backslash: escaped on the way out and back in.
+        if (target === url) await pool.query(`INSERT INTO big VALUES (1, repeat(E'ab\tc"\\de', $1::int))`, [(megabytes * 1024 * 1024) / 8]);
+      } finally {
+        await pool.end();
+      }
+    }
+    const dump = await runPgDump(url!, ["big"], workDir);
+    const out = path.join(workDir, "large");
+    const env = { ...process.env, DATABASE_URL: url!, BACKUP_ENCRYPTION_KEY: "" };
+    const backup = await measure(process.execPath, scriptArgs("db-backup", ["--out", out]), env);
+    const summary = readdirSync(out).find((file) => file.startsWith("backup-summary-"))!;
+    const restore = await measure(process.execPath, scriptArgs("db-restore", ["--from", path.join(out, summary), "--dir", out]), { ...env, DATABASE_URL: restoredUrl! });
+    rmSync(out, { recursive: true, force: true });
+    return `single ${megabytes} MB value: db:backup ${backup.seconds.toFixed(2)} s (peak RSS ${backup.peakRssMb.toFixed(0)} MB), ` +
+      `db:restore ${restore.seconds.toFixed(2)} s (peak RSS ${restore.peakRssMb.toFixed(0)} MB), pg_dump ${dump.seconds.toFixed(2)} s`;
+  } finally {
+    for (const name of names) await dropDatabase(server, name);
+  }
+}
+
 const fastest = (runs: Measurement[]) => runs.reduce((best, run) => (run.seconds < best.seconds ? run : best));
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
@@ -141,6 +176,16 @@ await runCli(async () => {
       await dropDatabase(options.server, name);
       rmSync(workDir, { recursive: true, force: true });
     }
+  }
+  const largeDir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-"));
+  try {
+    for (const megabytes of LARGE_VALUE_MB) {
+      const line = await largeValueLine(options.server, megabytes, largeDir);
+      process.stdout.write(`\n${line}\n`);
+      results.push(line);
+    }
+  } finally {
+    rmSync(largeDir, { recursive: true, force: true });
   }
   process.stdout.write(`\nsummary\n${results.map((line) => `  ${line}`).join("\n")}\n`);
 });
