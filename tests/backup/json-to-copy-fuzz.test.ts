@@ -15,7 +15,7 @@ import { FORMAT_VERSION, JsonRowsToCopyText } from "../../scripts/lib/backup/ind
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const SEED = Number(process.env.PDG_FUZZ_SEED ?? 20261201);
-const CASES = 1500;
+const CASES = 1000;
 const COLUMNS = [
   { name: "id", type: "integer" },
   { name: "t", type: "text" },

@@ -29,13 +29,24 @@ export type Token = (typeof Token)[keyof typeof Token];
 const LITERALS = [Buffer.from("null"), Buffer.from("true"), Buffer.from("false")];
 
 const TOKEN_NAMES = ["null", "true", "false", "a number", "a string", "an object or array"];
-/** Which tokens each kind of column may hold. */
-const ALLOWED: Record<ValueKind, readonly Token[]> = {
-  [ValueKind.Number]: [Token.Null, Token.Number, Token.String],
-  [ValueKind.Boolean]: [Token.Null, Token.True, Token.False],
-  [ValueKind.RawJson]: [Token.Null, Token.True, Token.False, Token.Number, Token.String, Token.Structure],
-  [ValueKind.String]: [Token.Null, Token.String],
+const bits = (...tokens: Token[]) => tokens.reduce<number>((mask, token) => mask | (1 << token), 0);
+/** Which tokens each kind of column may hold, as a bit mask by Token. */
+const ALLOWED: Record<ValueKind, number> = {
+  [ValueKind.Number]: bits(Token.Null, Token.Number, Token.String),
+  [ValueKind.Boolean]: bits(Token.Null, Token.True, Token.False),
+  [ValueKind.RawJson]: bits(Token.Null, Token.True, Token.False, Token.Number, Token.String, Token.Structure),
+  [ValueKind.String]: bits(Token.Null, Token.String),
 };
+
+/** What a byte inside a string is: plain (0), the closing quote, an escape, a control character or part of a non-ASCII character. */
+const PLAIN = 0;
+const STRING_END = 1;
+const ESCAPE = 2;
+const CONTROL = 3;
+const NON_ASCII = 4;
+const IN_STRING = new Uint8Array(256).map((_, byte) =>
+  byte === QUOTE ? STRING_END : byte === BACKSLASH ? ESCAPE : byte < 0x20 ? CONTROL : byte >= 0x80 ? NON_ASCII : PLAIN,
+);
 
 /** Why a row is not in the backup's row format (the message names no file or row: callers add them). */
 export class RowFormatError extends Error {}
@@ -94,6 +105,8 @@ export class RowParser {
   private stamp = 0;
   /** The last string scanned held \u0000. */
   private nul = false;
+  /** The row has a byte beyond ASCII (only strings may): its UTF-8 is then checked. */
+  private nonAscii = false;
 
   constructor(columns: ColumnType[], formatVersion: number) {
     this.columns = columns;
@@ -115,7 +128,7 @@ export class RowParser {
   /** Checks one row (its bytes, without the line's trailing ","); throws a RowFormatError. */
   parse(row: Buffer): void {
     const stamp = ++this.stamp;
-    if (!isUtf8(row)) fail("not valid UTF-8");
+    this.nonAscii = false;
     let at = skipWhitespace(row, 0);
     if (row[at] !== OPEN_BRACE) fail("not a JSON object");
     at = skipWhitespace(row, at + 1);
@@ -156,7 +169,7 @@ export class RowParser {
         } else {
           if (this.seen[column] === stamp) fail(`column "${this.columns[column]!.name}" appears twice`);
           const kind = this.kinds[column]!;
-          if (!ALLOWED[kind].includes(token)) {
+          if ((ALLOWED[kind] & (1 << token)) === 0) {
             const { name, type } = this.columns[column]!;
             fail(`column "${name}" (${type}) holds ${TOKEN_NAMES[token]}, which the backup never writes for that type`);
           }
@@ -181,6 +194,7 @@ export class RowParser {
       }
     }
     if (skipWhitespace(row, at) !== row.length) fail('text after the closing "}"');
+    if (this.nonAscii && !isUtf8(row)) fail("not valid UTF-8");
     if (found !== this.count) {
       const missing = this.columns.filter((_, i) => this.seen[i] !== stamp).map((column) => column.name);
       fail(`no value for ${missing.join(", ")}`);
@@ -234,10 +248,15 @@ export class RowParser {
     const length = row.length;
     let i = at + 1;
     for (;;) {
+      let kind: number;
+      while (i < length && (kind = IN_STRING[row[i]!]!) === PLAIN) i++;
       if (i >= length) fail("a string is not closed");
-      const byte = row[i]!;
-      if (byte === QUOTE) return i + 1;
-      if (byte === BACKSLASH) {
+      kind = IN_STRING[row[i]!]!;
+      if (kind === STRING_END) return i + 1;
+      if (kind === NON_ASCII) {
+        this.nonAscii = true;
+        i++;
+      } else if (kind === ESCAPE) {
         const escape = row[i + 1];
         if (escape === 0x75) i = this.unicodeEscape(row, i);
         else if (
@@ -248,10 +267,8 @@ export class RowParser {
         } else {
           fail(`"\\${escape === undefined ? "" : String.fromCharCode(escape)}" is not a JSON escape`);
         }
-      } else if (byte < 0x20) {
-        fail(`a string holds a raw control character (0x${byte.toString(16).padStart(2, "0")}); JSON writes it as \\u00XX`);
       } else {
-        i++;
+        fail(`a string holds a raw control character (0x${row[i]!.toString(16).padStart(2, "0")}); JSON writes it as \\u00XX`);
       }
     }
   }
