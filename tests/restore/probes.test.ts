@@ -13,18 +13,29 @@ async function backupOf(pair: CorpusPair, dir: string): Promise<string> {
   return (await createBackup({ target: pair.source.target, outDir: dir, kind: "manual", schemas: pair.corpus.schemas })).summaryPath;
 }
 
-describe("probe: partitioned tables (defect 1)", () => {
-  let pair: CorpusPair;
-  let dir: { dir: string; remove(): Promise<void> };
-  let summaryPath: string;
+interface CorpusSet {
+  pair: CorpusPair;
+  dir: { dir: string; remove(): Promise<void> };
+  summaryPath: string;
+}
+
+/** For the enclosing describe: a corpus schema's source and empty target, and a backup of the source. */
+function corpusSet(name: string, prepare?: (set: CorpusSet) => Promise<void>): CorpusSet {
+  const set = {} as CorpusSet;
   before(async () => {
-    [pair, dir] = await Promise.all([corpusPair("partitions"), makeTempDir()]);
-    summaryPath = await backupOf(pair, dir.dir);
+    [set.pair, set.dir] = await Promise.all([corpusPair(name), makeTempDir()]);
+    set.summaryPath = await backupOf(set.pair, set.dir.dir);
+    await prepare?.(set);
   });
-  after(async () => Promise.all([pair.drop(), dir.remove()]));
+  after(async () => Promise.all([set.pair.drop(), set.dir.remove()]));
+  return set;
+}
+
+describe("probe: partitioned tables (defect 1)", () => {
+  const set = corpusSet("partitions");
 
   it("backs up a partitioned table through its root, with every partition's rows, recording the partitions", async () => {
-    const summary = (await createBackup({ target: pair.source.target, outDir: dir.dir, kind: "manual", tables: ["measurement"] })).summary;
+    const summary = (await createBackup({ target: set.pair.source.target, outDir: set.dir.dir, kind: "manual", tables: ["measurement"] })).summary;
     const entry = summary.tables.find((table) => table.name === "measurement")!;
     assert.equal(entry.rows, 40);
     assert.equal(entry.partitioning?.key, "LIST (region)");
@@ -32,76 +43,62 @@ describe("probe: partitioned tables (defect 1)", () => {
   });
 
   it("refuses a target partitioned differently, naming the difference", async () => {
-    await pair.target.pool.query(`DROP TABLE measurement_us; CREATE TABLE measurement_us PARTITION OF measurement FOR VALUES IN ('us-east', 'us-west')`);
+    await set.pair.target.pool.query(`DROP TABLE measurement_us; CREATE TABLE measurement_us PARTITION OF measurement FOR VALUES IN ('us-east', 'us-west')`);
     try {
       await assert.rejects(
-        restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "empty" }),
+        restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "empty" }),
         /measurement: partitioned differently — in the backup .*measurement_us FOR VALUES IN \('us-east'\).*in the database .*'us-west'/,
       );
     } finally {
-      await pair.target.pool.query(`DROP TABLE measurement_us; CREATE TABLE measurement_us PARTITION OF measurement FOR VALUES IN ('us-east')`);
+      await set.pair.target.pool.query(`DROP TABLE measurement_us; CREATE TABLE measurement_us PARTITION OF measurement FOR VALUES IN ('us-east')`);
     }
   });
 
   it("--mode replace --tables on a partitioned table replaces its rows in every partition", async () => {
-    await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "empty" });
-    await pair.target.pool.query(`DELETE FROM measurement_eu_2024; INSERT INTO measurement (region, taken, value) VALUES ('us-east', '2030-01-01', 1)`);
-    const report = await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "replace", tables: ["measurement"], yes: true });
+    await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "empty" });
+    await set.pair.target.pool.query(`DELETE FROM measurement_eu_2024; INSERT INTO measurement (region, taken, value) VALUES ('us-east', '2030-01-01', 1)`);
+    const report = await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "replace", tables: ["measurement"], yes: true });
     assert.ok(report.preRestoreBackup);
-    assert.deepEqual((await databaseContents(pair.target.pool)).tables, (await databaseContents(pair.source.pool)).tables);
+    assert.deepEqual((await databaseContents(set.pair.target.pool)).tables, (await databaseContents(set.pair.source.pool)).tables);
   });
 });
 
 describe("probe: user triggers (defect 2)", () => {
-  let pair: CorpusPair;
-  let dir: { dir: string; remove(): Promise<void> };
-  let summaryPath: string;
-  before(async () => {
-    [pair, dir] = await Promise.all([corpusPair("triggers"), makeTempDir()]);
-    summaryPath = await backupOf(pair, dir.dir);
-  });
-  after(async () => Promise.all([pair.drop(), dir.remove()]));
+  const set = corpusSet("triggers");
 
   it("refuses with a clear message when the role may not disable a table's triggers, and changes nothing", async () => {
     const role = `pdg_restorer_${process.pid}`;
-    await pair.target.pool.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN PASSWORD 'restorer';
+    await set.pair.target.pool.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN PASSWORD 'restorer';
       GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${role};
-      GRANT TEMPORARY ON DATABASE "${pair.target.name}" TO ${role}`);
+      GRANT TEMPORARY ON DATABASE "${set.pair.target.name}" TO ${role}`);
     try {
-      const url = new URL(pair.target.url);
+      const url = new URL(set.pair.target.url);
       url.username = role;
       url.password = "restorer";
-      const result = await runScript("db-restore", ["--from", summaryPath, "--dir", dir.dir], { DATABASE_URL: url.toString() });
+      const result = await runScript("db-restore", ["--from", set.summaryPath, "--dir", set.dir.dir], { DATABASE_URL: url.toString() });
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /public\.member has user trigger member_audit, which db:restore must disable .* only the table's owner may do that .*nothing was changed\. Run the restore as the owner of public\.member/);
-      const rows = await pair.target.pool.query<{ n: number }>(`SELECT (SELECT count(*) FROM member) + (SELECT count(*) FROM member_audit) AS n`);
+      const rows = await set.pair.target.pool.query<{ n: number }>(`SELECT (SELECT count(*) FROM member) + (SELECT count(*) FROM member_audit) AS n`);
       assert.equal(Number(rows.rows[0]!.n), 0);
     } finally {
-      await pair.target.pool.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      await set.pair.target.pool.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
   });
 
   it("names every trigger it disabled in the report and puts each back in its state", async () => {
-    const result = await runScript("db-restore", ["--from", summaryPath, "--dir", dir.dir], { DATABASE_URL: pair.target.url });
+    const result = await runScript("db-restore", ["--from", set.summaryPath, "--dir", set.dir.dir], { DATABASE_URL: set.pair.target.url });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /user triggers disabled for the load and re-enabled before commit .*: public\.member\.member_audit, public\.member\.member_touch, public\.member_audit\.audit_stamp/);
     assert.doesNotMatch(result.stdout, /member_refuse/);
-    assert.deepEqual(await databaseContents(pair.target.pool), await databaseContents(pair.source.pool));
+    assert.deepEqual(await databaseContents(set.pair.target.pool), await databaseContents(set.pair.source.pool));
   });
 });
 
 describe("probe: sequences (defect 3)", () => {
-  let pair: CorpusPair;
-  let dir: { dir: string; remove(): Promise<void> };
-  let summaryPath: string;
-  before(async () => {
-    [pair, dir] = await Promise.all([corpusPair("sequences"), makeTempDir()]);
-    summaryPath = await backupOf(pair, dir.dir);
-  });
-  after(async () => Promise.all([pair.drop(), dir.remove()]));
+  const set = corpusSet("sequences");
 
   it("lists every sequence it set, free-standing ones included, and the next inserts do not clash", async () => {
-    const report = await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "empty" });
+    const report = await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "empty" });
     assert.deepEqual(report.sequences.map((s) => `${s.sequence}=${s.value}${s.isCalled ? "" : " not called"}`).sort(), [
       "public.counter_row_id_seq=100",
       "public.cycling_seq=0",
@@ -110,74 +107,64 @@ describe("probe: sequences (defect 3)", () => {
       "public.ticket_id_seq=-6",
       "public.unused_seq=1 not called",
     ]);
-    const next = await pair.target.pool.query<{ invoice: string }>(`SELECT nextval('invoice_number_seq')::text AS invoice`);
+    const next = await set.pair.target.pool.query<{ invoice: string }>(`SELECT nextval('invoice_number_seq')::text AS invoice`);
     assert.equal(next.rows[0]!.invoice, "1025");
-    const ticket = await pair.target.pool.query<{ id: number }>(`INSERT INTO ticket (title) VALUES ('next') RETURNING id`);
+    const ticket = await set.pair.target.pool.query<{ id: number }>(`INSERT INTO ticket (title) VALUES ('next') RETURNING id`);
     assert.equal(ticket.rows[0]!.id, -7);
-    const counter = await pair.target.pool.query<{ id: number }>(`INSERT INTO counter_row (n) VALUES (0) RETURNING id`);
+    const counter = await set.pair.target.pool.query<{ id: number }>(`INSERT INTO counter_row (n) VALUES (0) RETURNING id`);
     assert.equal(counter.rows[0]!.id, 101);
   });
 
   it("--mode skip-existing never moves a sequence backwards, and moves one forward where the backup is ahead", async () => {
-    await pair.target.pool.query(`SELECT setval('invoice_number_seq', 5000); SELECT setval('ticket_id_seq', -100); SELECT setval('counter_row_id_seq', 50)`);
-    const report = await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "skip-existing" });
+    await set.pair.target.pool.query(`SELECT setval('invoice_number_seq', 5000); SELECT setval('ticket_id_seq', -100); SELECT setval('counter_row_id_seq', 50)`);
+    const report = await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "skip-existing" });
     assert.deepEqual(report.sequences.map((s) => `${s.sequence}=${s.value} was ${s.previous}`), ["public.counter_row_id_seq=100 was 50"]);
-    const state = await pair.target.pool.query<{ invoice: string; ticket: string }>(
+    const state = await set.pair.target.pool.query<{ invoice: string; ticket: string }>(
       `SELECT (SELECT last_value::text FROM invoice_number_seq) AS invoice, (SELECT last_value::text FROM ticket_id_seq) AS ticket`,
     );
     assert.deepEqual(state.rows[0], { invoice: "5000", ticket: "-100" });
   });
 
   it("--tables sets only the sequences the restored tables draw from", async () => {
-    const report = await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "replace", tables: ["purchase"], yes: true });
+    const report = await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "replace", tables: ["purchase"], yes: true });
     assert.deepEqual(report.sequences.map((s) => s.sequence), ["public.order_no_seq"]);
   });
 });
 
 describe("probe: inheritance under --mode replace (defect 4) and skip-existing without keys (defect 8)", () => {
-  let pair: CorpusPair;
-  let dir: { dir: string; remove(): Promise<void> };
-  let summaryPath: string;
-  before(async () => {
-    [pair, dir] = await Promise.all([corpusPair("inheritance"), makeTempDir()]);
-    summaryPath = await backupOf(pair, dir.dir);
-    await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "empty" });
-  });
-  after(async () => Promise.all([pair.drop(), dir.remove()]));
+  const set = corpusSet("inheritance", ({ pair, summaryPath, dir }) =>
+    restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "empty" }).then(() => undefined),
+  );
 
   it("--mode replace --tables <parent> replaces the parent's own rows and leaves its children's", async () => {
-    await pair.target.pool.query(`UPDATE ONLY vehicle SET name = 'changed'; INSERT INTO car VALUES (30, 'added later', 3)`);
-    const report = await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "replace", tables: ["vehicle"], yes: true });
+    await set.pair.target.pool.query(`UPDATE ONLY vehicle SET name = 'changed'; INSERT INTO car VALUES (30, 'added later', 3)`);
+    const report = await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "replace", tables: ["vehicle"], yes: true });
     assert.equal(report.tables.find((t) => t.table === "vehicle")!.replaced, 3);
-    const rows = await pair.target.pool.query<{ parent: string[]; children: number }>(
+    const rows = await set.pair.target.pool.query<{ parent: string[]; children: number }>(
       `SELECT (SELECT array_agg(name ORDER BY id) FROM ONLY vehicle) AS parent, (SELECT count(*)::int FROM car) AS children`,
     );
     assert.deepEqual(rows.rows[0], { parent: ["cart", "bike", "boat"], children: 8 });
-    await pair.target.pool.query(`DELETE FROM ONLY car WHERE id = 30`);
+    await set.pair.target.pool.query(`DELETE FROM ONLY car WHERE id = 30`);
   });
 
   it("--mode skip-existing puts back exactly the missing copies of identical rows in tables without a key", async () => {
-    await pair.target.pool.query(`DELETE FROM ONLY car WHERE ctid = (SELECT min(ctid) FROM ONLY car WHERE id = 11); DELETE FROM ONLY sports_car WHERE id = 21`);
-    const report = await restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "skip-existing" });
+    await set.pair.target.pool.query(`DELETE FROM ONLY car WHERE ctid = (SELECT min(ctid) FROM ONLY car WHERE id = 11); DELETE FROM ONLY sports_car WHERE id = 21`);
+    const report = await restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "skip-existing" });
     const inserted = Object.fromEntries(report.tables.map((t) => [t.table, t.inserted]));
     assert.deepEqual(inserted, { vehicle: 0, car: 1, sports_car: 1, log_base: 0, log_2024: 0 });
-    assert.deepEqual(await databaseContents(pair.target.pool), await databaseContents(pair.source.pool));
+    assert.deepEqual(await databaseContents(set.pair.target.pool), await databaseContents(set.pair.source.pool));
   });
 });
 
 describe("probe: generated columns compared, not ignored (defect 7)", () => {
+  const set = corpusSet("generated");
+
   it("refuses a target whose generated column differs, naming it", async () => {
-    const [pair, dir] = await Promise.all([corpusPair("generated"), makeTempDir()]);
-    try {
-      const summaryPath = await backupOf(pair, dir.dir);
-      await pair.target.pool.query(`ALTER TABLE line_item DROP COLUMN slug; ALTER TABLE line_item ADD COLUMN slug text GENERATED ALWAYS AS (upper(title)) STORED`);
-      await assert.rejects(
-        restoreBackup({ target: pair.target.target, from: summaryPath, backupDir: dir.dir, mode: "empty" }),
-        /line_item: slug is generated as text lower\(replace\(title, ' '::text, '-'::text\)\) in the backup, text upper\(title\) in the database/,
-      );
-    } finally {
-      await Promise.all([pair.drop(), dir.remove()]);
-    }
+    await set.pair.target.pool.query(`ALTER TABLE line_item DROP COLUMN slug; ALTER TABLE line_item ADD COLUMN slug text GENERATED ALWAYS AS (upper(title)) STORED`);
+    await assert.rejects(
+      restoreBackup({ target: set.pair.target.target, from: set.summaryPath, backupDir: set.dir.dir, mode: "empty" }),
+      /line_item: slug is generated as text lower\(replace\(title, ' '::text, '-'::text\)\) in the backup, text upper\(title\) in the database/,
+    );
   });
 });
 
