@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createBackup } from "../../scripts/lib/backup/index.ts";
+import { parseDatabaseUrl } from "../../scripts/lib/config.ts";
 import { restoreBackup } from "../../scripts/lib/restore/index.ts";
 import { runScript } from "../helpers/cli.ts";
 import { corpusPair, databaseContents, type CorpusPair } from "./corpus-support.ts";
@@ -123,6 +124,22 @@ describe("probe: sequences (defect 3)", () => {
       `SELECT (SELECT last_value::text FROM invoice_number_seq) AS invoice, (SELECT last_value::text FROM ticket_id_seq) AS ticket`,
     );
     assert.deepEqual(state.rows[0], { invoice: "5000", ticket: "-100" });
+  });
+
+  it("tells a backup role that may not read the sequences what to grant", async () => {
+    const role = `pdg_reader_${process.pid}`;
+    await set.pair.source.pool.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN PASSWORD 'reader'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);
+    try {
+      const url = new URL(set.pair.source.url);
+      url.username = role;
+      url.password = "reader";
+      await assert.rejects(
+        createBackup({ target: parseDatabaseUrl(url.toString()), outDir: set.dir.dir, kind: "manual" }),
+        /cannot read the sequences' state \(permission denied .*\); grant the backup's role SELECT on them \(GRANT SELECT ON ALL SEQUENCES IN SCHEMA "public" TO <role>\)/,
+      );
+    } finally {
+      await set.pair.source.pool.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 
   it("--tables sets only the sequences the restored tables draw from", async () => {
