@@ -69,7 +69,7 @@ describe("JsonRowsToCopyText", () => {
         (error: Error) => {
           assert.match(error.message, /^things-backup\.json: row 2: /);
           assert.match(error.message, reason);
-          assert.match(error.message, /nothing was loaded from it\. Restore from another backup set; if every set of this table fails the same way/);
+          assert.match(error.message, /by another tool\)\. Restore from another backup set; if every set of this table fails the same way/);
           return true;
         },
         row,

@@ -37,10 +37,10 @@ const COPY_ESCAPE: Record<number, Buffer> = {
  * passed their checksums, so the row is as it was written: damaged together
  * with its summary, or written by a tool this one does not read back.
  */
-export function refusedRowMessage(fileName: string, row: number, reason: string): string {
+function refusedRowMessage(fileName: string, row: number, reason: string): string {
   return (
     `${fileName}: row ${row}: ${reason}. The file matches its summary's checksums, so it was written like this ` +
-    `(altered along with its summary, or by another tool); nothing was loaded from it. Restore from another backup set; ` +
+    `(altered along with its summary, or by another tool). Restore from another backup set; ` +
     `if every set of this table fails the same way, the cause is not damage: restore the other tables (--tables) and report this message`
   );
 }

@@ -72,8 +72,7 @@ async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<
   await pipeline(Readable.from(text), copy);
   if (copy.rowCount !== rowsSent()) {
     throw new OperationError(
-      `${file}: PostgreSQL's COPY stored ${copy.rowCount} rows where ${rowsSent()} were sent; nothing was changed (the restore was rolled back). ` +
-        `This is a bug in the row encoding: report it with this message`,
+      `${file}: PostgreSQL's COPY stored ${copy.rowCount} rows where ${rowsSent()} were sent — a bug in the row encoding: report it with this message`,
     );
   }
 }

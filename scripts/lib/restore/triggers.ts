@@ -42,8 +42,7 @@ export async function disableUserTriggers(client: pg.PoolClient, tables: TableIn
       if ((error as { code?: string }).code !== "42501") throw error;
       throw new OperationError(
         `${table} has user trigger ${trigger}, which db:restore must disable so that it does not rewrite or add rows while the backup's rows load, ` +
-          `and only the table's owner may do that (${(error as Error).message}); nothing was changed. ` +
-          `Run the restore as the owner of ${table} (or a superuser).`,
+          `and only the table's owner may do that (${(error as Error).message}) — run the restore as the owner of ${table} (or a superuser)`,
       );
     }
   }
