@@ -89,7 +89,7 @@ describe("probe: user triggers (defect 2)", () => {
   it("names every trigger it disabled in the report and puts each back in its state", async () => {
     const result = await runScript("db-restore", ["--from", set.summaryPath, "--dir", set.dir.dir], { DATABASE_URL: set.pair.target.url });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /user triggers disabled for the load and re-enabled before commit .*: public\.member\.member_audit, public\.member\.member_touch, public\.member_audit\.audit_stamp/);
+    assert.match(result.stdout, /user triggers disabled for the load and re-enabled before commit .*: public\.member\.member_audit, public\.member\.member_replica, public\.member\.member_touch, public\.member_audit\.audit_stamp/);
     assert.doesNotMatch(result.stdout, /member_refuse/);
     assert.deepEqual(await databaseContents(set.pair.target.pool), await databaseContents(set.pair.source.pool));
   });
