@@ -7,14 +7,16 @@
 // seeds N users plus related rows (scripts/lib/seed.ts), then runs each tool as
 // a child process (bench/lib/measure.ts: wall time, peak RSS, CPU time) and
 // reports medians. The default server is the machine's own PostgreSQL, whose
-// pg_dump matches it.
+// pg_dump matches it. Last, one row holding a single 10 MB and then 40 MB text
+// value is backed up and restored (with pg_dump of it alongside): both must take
+// time linear in the value's size (4× the size, about 4× the time).
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { scriptArgs } from "../scripts/lib/cli.ts";
 import { parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { createPool, quoteIdent } from "../scripts/lib/db.ts";
-import { dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
+import { createDatabase, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
 import { alternateRounds, defineBenchmark, median, runBenchmark, type BenchmarkOptions } from "./lib/harness.ts";
@@ -83,6 +85,38 @@ async function prepareDatabase(server: string, name: string, users: number): Pro
   }
 }
 
+const LARGE_VALUE_MB = [10, 40];
+
+/** Backup, restore and pg_dump of one row whose text value is `megabytes` MB (escapes included). */
+async function largeValueLine(server: string, megabytes: number, workDir: string): Promise<string> {
+  const names = [`backup_bench_large_${megabytes}_${process.pid}`, `backup_bench_large_${megabytes}_${process.pid}_restored`];
+  try {
+    const [url, restoredUrl] = await Promise.all(names.map((name) => createDatabase(server, name)));
+    for (const target of [url!, restoredUrl!]) {
+      const pool = createPool(parseDatabaseUrl(target));
+      try {
+        await pool.query(`CREATE TABLE big (id int PRIMARY KEY, body text)`);
+        // 8-byte pieces with a tab, a quote and a backslash: escaped on the way out and back in.
+        if (target === url) await pool.query(`INSERT INTO big VALUES (1, repeat(E'ab\tc"\\de', $1::int))`, [(megabytes * 1024 * 1024) / 8]);
+      } finally {
+        await pool.end();
+      }
+    }
+    const database: Database = { url: url!, rows: 1, tables: ["big"] };
+    const dump = await pgDump([])(database, path.join(workDir, "large.sql"));
+    const out = path.join(workDir, "large");
+    const backup = await dbBackup([])(database, out);
+    const summary = readdirSync(out).find((file) => file.startsWith("backup-summary-"))!;
+    const restore = await measureProcess(process.execPath, scriptArgs("db-restore", ["--from", path.join(out, summary), "--dir", out]), {
+      env: { ...process.env, DATABASE_URL: restoredUrl!, BACKUP_ENCRYPTION_KEY: "" },
+    });
+    return `single ${megabytes} MB value: db:backup ${backup.seconds.toFixed(2)} s (peak RSS ${backup.peakRssMb.toFixed(0)} MB), ` +
+      `db:restore ${restore.seconds.toFixed(2)} s (peak RSS ${restore.peakRssMb.toFixed(0)} MB), pg_dump ${dump.seconds.toFixed(2)} s`;
+  } finally {
+    for (const name of names) await dropDatabase(server, name);
+  }
+}
+
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
 const program = defineBenchmark("bench:backup", "Time db:backup against pg_dump on the same tables and server.", {
@@ -136,6 +170,16 @@ await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) 
       await dropDatabase(server, name);
       rmSync(workDir, { recursive: true, force: true });
     }
+  }
+  const largeDir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-"));
+  try {
+    for (const megabytes of LARGE_VALUE_MB) {
+      const line = await largeValueLine(server, megabytes, largeDir);
+      process.stdout.write(`\n${line}\n`);
+      summary.push(line);
+    }
+  } finally {
+    rmSync(largeDir, { recursive: true, force: true });
   }
   process.stdout.write(`\nsummary\n${summary.map((line) => `  ${line}`).join("\n")}\n`);
 });

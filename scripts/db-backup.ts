@@ -9,7 +9,7 @@ const KINDS: BackupKind[] = ["manual", "scheduled"];
 const program = withBackupOptions(
   defineCommand(
     "db:backup",
-    "Back up every table of DATABASE_URL's schema in one consistent snapshot: one JSON file per table, then a checksummed summary.",
+    "Back up every table and sequence of the app's schemas in one consistent snapshot: one JSON file per table, then a checksummed summary.",
   ),
 )
   .option("--kind <kind>", `how the summary labels the set: ${KINDS.join(" or ")}`, "manual")

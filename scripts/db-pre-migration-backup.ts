@@ -12,9 +12,11 @@ const program = withBackupOptions(
 
 await runCli(async () => {
   const { reporter, summary } = await runBackupCommand("pre-migration", program.opts());
-  const { pending, failed } = summary.migrations;
+  const { pending, failed, table } = summary.migrations;
   reporter.info(
-    pending.length > 0
+    table === null
+      ? "this database has no _prisma_migrations table (Prisma Migrate never ran here): no migrations are recorded or pending"
+      : pending.length > 0
       ? `pending migrations (${pending.length}): ${pending.join(", ")}`
       : "no pending migrations: prisma/migrations is fully applied (the backup was taken anyway)",
   );

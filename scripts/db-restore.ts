@@ -16,7 +16,7 @@ const program = defineCommand("db:restore", "Restore a backup set into the datab
       .choices(RESTORE_MODES as RestoreMode[])
       .default("empty"),
   )
-  .option("--tables <list>", "restore only these tables (table, model or file names, comma-separated)", commaList)
+  .option("--tables <list>", "restore only these tables (table, model or file names, comma-separated; schema.table outside the set's primary schema)", commaList)
   .option("--yes", "confirm --mode replace (a pre-restore backup of the replaced tables is taken first)", false)
   .option("--dry-run", "do everything inside a transaction that is rolled back: print the counts, change nothing", false)
   .option("--allow-schema-mismatch", "restore even when migrations or columns differ from the backup's", false)

@@ -44,15 +44,21 @@ export async function localMigrations(migrationsDir = DEFAULT_MIGRATIONS_DIR): P
   return names.sort();
 }
 
+/** The qualified name of `schema`'s _prisma_migrations, or null when the database has none (not managed by Prisma Migrate). */
+export async function migrationsTable(db: pg.Pool | pg.PoolClient | pg.Client, schema = "public"): Promise<string | null> {
+  const table = qualifiedName(schema, MIGRATIONS_TABLE);
+  const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]);
+  return exists.rows[0]?.found ? table : null;
+}
+
 export async function readMigrationState(
   db: pg.Pool | pg.PoolClient | pg.Client,
   migrationsDir = DEFAULT_MIGRATIONS_DIR,
   schema = "public",
 ): Promise<MigrationState> {
   const local = await localMigrations(migrationsDir);
-  const table = qualifiedName(schema, MIGRATIONS_TABLE);
-  const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [table]);
-  const records = exists.rows[0]?.found
+  const table = await migrationsTable(db, schema);
+  const records = table
     ? (
         await db.query<{ migration_name: string; finished: boolean; rolled_back: boolean; checksum: string }>(
           `SELECT migration_name, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS rolled_back, checksum

@@ -42,7 +42,7 @@ describe("backup commands", () => {
     const printed = JSON.parse(result.stdout) as BackupSummary & { summaryPath: string };
     assert.equal(printed.kind, "scheduled");
     assert.equal(printed.compression, "gzip");
-    assert.deepEqual(printed.selection, { tables: null, excludeTables: ["_prisma_migrations", "Like"] });
+    assert.deepEqual(printed.selection, { schemas: ["public"], tables: null, excludeTables: ["_prisma_migrations", "Like"] });
     assert.ok(!printed.tables.some((t) => t.name === "Like" || t.name === "_prisma_migrations"));
     assert.deepEqual(await readSummary(printed.summaryPath), (({ summaryPath, ...rest }) => rest)(printed));
     assert.match(result.stderr, /backup set complete/);

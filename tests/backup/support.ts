@@ -8,7 +8,7 @@ import type pg from "pg";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
-import { JsonRowsToCopyText, readTableRowBatches, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
+import { JsonRowsToCopyText, readSummary, readTableRowBatches, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
 import { quoteIdent } from "../../scripts/lib/db.ts";
 
 export async function tempDir(label: string): Promise<string> {
@@ -92,7 +92,8 @@ export async function copyRowsInto(
   entry: BackupTableEntry,
   options: { encryptionKey?: string } = {},
 ): Promise<number> {
-  const encoder = new JsonRowsToCopyText(entry.file, entry.columns, entry.columns.map((column) => column.name));
+  const { formatVersion } = await readSummary(summaryPath);
+  const encoder = new JsonRowsToCopyText(entry.file, entry.columns, entry.columns.map((column) => column.name), formatVersion);
   async function* text(): AsyncGenerator<Buffer> {
     for await (const batch of readTableRowBatches(summaryPath, entry, options)) yield encoder.encode(batch);
   }

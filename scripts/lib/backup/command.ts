@@ -10,10 +10,11 @@ import { pruneAfterBackup } from "../retention/report.ts";
 import { createBackup } from "./create-backup.ts";
 import { ENCRYPTION_KEY_VARIABLE } from "./encryption.ts";
 import { createProgressPrinter } from "./progress.ts";
-import { defaultBackupDir, type BackupKind, type BackupSummary } from "./summary.ts";
+import { defaultBackupDir, entryLabel, summarySchemas, type BackupKind, type BackupSummary } from "./summary.ts";
 
 export interface BackupCommandOptions {
   out?: string;
+  schemas?: string[];
   tables?: string[];
   excludeTables?: string[];
   gzip?: boolean;
@@ -24,7 +25,12 @@ export interface BackupCommandOptions {
 export function withBackupOptions(command: Command): Command {
   return command
     .option("--out <dir>", "directory for the backup set (default: $BACKUP_DIR or backups/)")
-    .option("--tables <names>", "only these tables (comma-separated, as the database names them)", commaList)
+    .option(
+      "--schemas <names>",
+      "the schemas to back up, comma-separated, the first one primary (default: the Prisma datasource's schemas, else DATABASE_URL's ?schema=, else public)",
+      commaList,
+    )
+    .option("--tables <names>", "only these tables (comma-separated, as the database names them; schema.table outside the primary schema)", commaList)
     .option("--exclude-tables <names>", "every table except these (comma-separated)", commaList)
     .option("--gzip", "compress each table file (.json.gz)")
     .option("--json", "print the summary as JSON on stdout (human output moves to stderr)");
@@ -63,7 +69,9 @@ function printSummary(reporter: Reporter, summaryPath: string, summary: BackupSu
   reporter.info(
     `  ${summary.kind}, ${summary.tables.length} tables, ${rows} rows, ${formatBytes(bytes)} (${layers}), ${(summary.durationMs / 1000).toFixed(1)} s`,
   );
-  for (const table of summary.tables) reporter.info(`  ${table.name.padEnd(22)} ${String(table.rows).padStart(10)} rows  ${table.file}`);
+  for (const table of summary.tables) reporter.info(`  ${entryLabel(summary, table).padEnd(22)} ${String(table.rows).padStart(10)} rows  ${table.file}`);
+  reporter.info(`  ${summary.sequences?.length ?? 0} sequences recorded; schemas: ${summarySchemas(summary).join(", ")}`);
+  for (const warning of summary.warnings ?? []) reporter.warn(warning);
 }
 
 export async function runBackupCommand(kind: BackupKind, options: BackupCommandOptions): Promise<{ reporter: Reporter; summary: BackupSummary }> {
@@ -84,6 +92,7 @@ export async function runBackupCommand(kind: BackupKind, options: BackupCommandO
       target,
       outDir,
       kind,
+      schemas: options.schemas,
       tables: options.tables,
       excludeTables: options.excludeTables,
       gzip: options.gzip ?? false,

@@ -4,38 +4,22 @@
 // faster than making the server build JSON with row_to_json.
 //
 // Each value is PostgreSQL's own text for it, which its input function reads
-// back exactly (json-to-copy.ts hands it to COPY, which calls the input function):
+// back exactly (json-to-copy.ts hands it to COPY, which calls the input
+// function); row-encoding.ts says how each type is written:
 //   SQL NULL                    -> null
 //   integer/numeric/float types -> a JSON number ("NaN", "Infinity" as strings)
 //   boolean                     -> true / false
-//   json, jsonb                 -> the JSON itself
+//   jsonb                       -> the JSON itself (PostgreSQL's canonical text)
 //   anything else               -> a JSON string of the text
-//                                  (timestamps, text, bytea "\x…", enums, arrays "{a,b}", …)
+//                                  (json kept byte for byte, timestamps, text, bytea "\x…", enums, arrays "{a,b}", …)
 // COPY's escapes for \\ \n \r \t \b \f are JSON's own, so text passes through
 // almost untouched.
 import { Transform, type TransformCallback } from "node:stream";
-import { BACKSLASH, ByteOutput, CR, LF, QUOTE, TAB } from "../byte-output.ts";
+import { BACKSLASH, ByteOutput, LF, QUOTE, TAB } from "../byte-output.ts";
 import { OperationError } from "../errors.ts";
-import { ROW_ANNOTATION_KEY, isJsonType, type ColumnType } from "./row-encoding.ts";
+import { FORMAT_VERSION, ROW_ANNOTATION_KEY, ValueKind, valueKind, type ColumnType } from "./row-encoding.ts";
 
-const SPACE = 0x20;
 const HEX = Buffer.from("0123456789abcdef");
-
-const NUMBER_TYPES = /^(smallint|integer|bigint|oid|real|double precision|numeric(\(\d+(,\s*-?\d+)?\))?)$/;
-
-const enum Kind {
-  Number,
-  Boolean,
-  Json,
-  String,
-}
-
-function kindOf(type: string): Kind {
-  if (NUMBER_TYPES.test(type)) return Kind.Number;
-  if (type === "boolean") return Kind.Boolean;
-  if (isJsonType(type)) return Kind.Json;
-  return Kind.String;
-}
 
 const OPEN = Buffer.from("[\n");
 const SEPARATOR = Buffer.from(",\n");
@@ -47,8 +31,9 @@ const FALSE = Buffer.from("false");
 
 export class CopyTextToJsonArray extends Transform {
   rows = 0;
-  private pending: Buffer | null = null;
-  private readonly kinds: Kind[];
+  /** The start of a row not yet ended, in the chunks it arrived in: joined once, when its line ends. */
+  private pending: Buffer[] = [];
+  private readonly kinds: ValueKind[];
   /** `{"a":`, `,"b":`, … as bytes. */
   private readonly keys: Buffer[];
   private readonly jsonNames: Buffer[];
@@ -59,16 +44,21 @@ export class CopyTextToJsonArray extends Transform {
     private readonly onRows: (rows: number) => void = () => {},
   ) {
     super();
-    this.kinds = columns.map((column) => kindOf(column.type));
+    this.kinds = columns.map((column) => valueKind(column.type, FORMAT_VERSION));
     this.keys = columns.map((column, i) => Buffer.from(`${i === 0 ? "{" : ","}${JSON.stringify(column.name)}:`));
     this.jsonNames = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const input = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    const end = input.lastIndexOf(LF) + 1;
-    this.pending = end < input.length ? Buffer.from(input.subarray(end)) : null;
-    if (end === 0) return callback();
+    // A value of many megabytes spans many chunks: look for the line's end in the new chunk only.
+    const lastLineEnd = chunk.lastIndexOf(LF);
+    if (lastLineEnd === -1) {
+      this.pending.push(chunk);
+      return callback();
+    }
+    const input = this.pending.length > 0 ? Buffer.concat([...this.pending, chunk]) : chunk;
+    const end = input.length - (chunk.length - lastLineEnd - 1);
+    this.pending = end < input.length ? [Buffer.from(input.subarray(end))] : [];
     const out = new ByteOutput(Math.ceil(end * 1.25) + 64);
     try {
       for (let start = 0; start < end; ) {
@@ -84,7 +74,7 @@ export class CopyTextToJsonArray extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.pending) return callback(new OperationError(`the COPY output of table ${this.table} ended mid-row (connection lost?)`));
+    if (this.pending.length > 0) return callback(new OperationError(`the COPY output of table ${this.table} ended mid-row (connection lost?)`));
     callback(null, this.rows === 0 ? Buffer.concat([OPEN, CLOSE_EMPTY]) : CLOSE_AFTER_ROWS);
   }
 
@@ -102,14 +92,14 @@ export class CopyTextToJsonArray extends Transform {
         out.bytes(NULL);
       } else {
         switch (this.kinds[column]) {
-          case Kind.Number:
+          case ValueKind.Number:
             if (isNumberText(input, fieldStart)) out.bytes(input, fieldStart, fieldEnd);
             else quoted(input, fieldStart, fieldEnd, out);
             break;
-          case Kind.Boolean:
+          case ValueKind.Boolean:
             out.bytes(input[fieldStart] === 0x74 ? TRUE : FALSE);
             break;
-          case Kind.Json:
+          case ValueKind.RawJson:
             if (isJsonNull(input, fieldStart, fieldEnd)) (jsonNulls ??= []).push(this.jsonNames[column]!);
             unescapedJson(input, fieldStart, fieldEnd, out);
             break;
@@ -132,26 +122,9 @@ function isNumberText(input: Buffer, start: number): boolean {
   return isDigit(input[start]) || (input[start] === 0x2d && isDigit(input[start + 1]));
 }
 
-/** A json value that is the JSON null (possibly with whitespace around it, as json keeps it). */
+/** A jsonb value that is the JSON null (jsonb prints it as exactly "null"). */
 function isJsonNull(input: Buffer, start: number, end: number): boolean {
-  let s = start;
-  let e = end;
-  while (s < e && isWhitespace(input, s)) s += input[s] === BACKSLASH ? 2 : 1;
-  while (e > s && isWhitespaceBefore(input, e)) e -= input[e - 2] === BACKSLASH ? 2 : 1;
-  return e - s === 4 && input[s] === 0x6e && input[s + 1] === 0x75 && input[s + 2] === 0x6c && input[s + 3] === 0x6c;
-}
-
-function isWhitespace(input: Buffer, at: number): boolean {
-  const byte = input[at]!;
-  if (byte === SPACE) return true;
-  const next = input[at + 1];
-  return byte === BACKSLASH && (next === 0x6e || next === 0x72 || next === 0x74);
-}
-
-function isWhitespaceBefore(input: Buffer, end: number): boolean {
-  if (input[end - 1] === SPACE) return true;
-  const last = input[end - 1];
-  return input[end - 2] === BACKSLASH && (last === 0x6e || last === 0x72 || last === 0x74);
+  return end - start === 4 && input[start] === 0x6e && input[start + 1] === 0x75 && input[start + 2] === 0x6c && input[start + 3] === 0x6c;
 }
 
 /**
@@ -197,12 +170,11 @@ function controlEscape(buffer: Buffer, at: number, byte: number): number {
   return at;
 }
 
-const UNESCAPED: Record<number, number> = { 0x6e: SPACE, 0x72: SPACE, 0x74: TAB, 0x62: 0x08, 0x66: 0x0c, 0x76: 0x0b, [BACKSLASH]: BACKSLASH };
+const UNESCAPED: Record<number, number> = { 0x74: TAB, 0x62: 0x08, 0x66: 0x0c, 0x76: 0x0b, [BACKSLASH]: BACKSLASH };
 
 /**
- * A json/jsonb value, COPY escapes undone. A raw line break can only be
- * whitespace between JSON tokens (strings escape theirs), kept by `json`;
- * it becomes a space so the file keeps one row per line.
+ * A jsonb value, COPY escapes undone. PostgreSQL writes jsonb on one line
+ * (its strings escape their line breaks), so the file keeps one row per line.
  */
 function unescapedJson(input: Buffer, start: number, end: number, out: ByteOutput): void {
   out.reserve(end - start);
@@ -210,8 +182,13 @@ function unescapedJson(input: Buffer, start: number, end: number, out: ByteOutpu
   let at = out.length;
   for (let i = start; i < end; i++) {
     const byte = input[i]!;
-    if (byte === BACKSLASH) buffer[at++] = UNESCAPED[input[++i]!] ?? input[i]!;
-    else buffer[at++] = byte === LF || byte === CR ? SPACE : byte;
+    if (byte !== BACKSLASH) buffer[at++] = byte;
+    else {
+      const unescaped = UNESCAPED[input[++i]!];
+      // \n or \r: a raw line break, which jsonb's output never has; the file must keep one row per line.
+      if (unescaped === undefined) throw new OperationError(`unexpected line break in a jsonb value's text (COPY escape \\${String.fromCharCode(input[i]!)})`);
+      buffer[at++] = unescaped;
+    }
   }
   out.length = at;
 }

@@ -10,12 +10,14 @@ import { sendAlert } from "../alerts.ts";
 import { PROJECT_ROOT, describeTarget, type DatabaseTarget } from "../config.ts";
 import { describeDatabaseError } from "../db.ts";
 import { ConfigError, OperationError, UsageError } from "../errors.ts";
-import type { TableInfo } from "../tables.ts";
+import { defaultSchemas } from "../schemas.ts";
+import { tableKey, tableLabel, type TableInfo } from "../tables.ts";
 import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
 import { Digest, PendingFile, describeFileError, gzipLayer, prepareBackupDir, syncDirectory } from "./files.ts";
 import { CopyTextToJsonArray } from "./copy-to-json.ts";
 import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
 import { openSnapshot, type Snapshot } from "./snapshot.ts";
+import { FORMAT_VERSION } from "./row-encoding.ts";
 import { TOOL_NAME, type BackupKind, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface BackupProgress {
@@ -29,6 +31,9 @@ export interface BackupOptions {
   target: DatabaseTarget;
   outDir: string;
   kind: BackupKind;
+  /** Schemas to cover (default: defaultSchemas() of the URL); the first is the primary one. */
+  schemas?: string[];
+  /** Table names: bare for the primary schema, else schema.table. */
   tables?: string[];
   excludeTables?: string[];
   gzip?: boolean;
@@ -60,32 +65,39 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     options.signal?.throwIfAborted();
     await prepareBackupDir(options.outDir);
     const setKey = options.encryptionKey !== undefined ? await newSetKey(options.encryptionKey) : null;
-    snapshot = await openSnapshot(options.target, options, { migrationsDir: options.migrationsDir, signal: options.signal });
+    const schemas = options.schemas && options.schemas.length > 0 ? options.schemas : defaultSchemas(options.target.url);
+    const selection = { schemas, tables: options.tables, excludeTables: options.excludeTables };
+    snapshot = await openSnapshot(options.target, selection, { migrationsDir: options.migrationsDir, signal: options.signal });
     options.signal?.throwIfAborted();
 
-    const stems = tableFileStems(snapshot.tables.map((table) => table.name));
+    const primary = schemas[0]!;
+    // Labels ("users", "auth.users") make file names unique across schemas: auth-users-backup-….json.
+    const stems = tableFileStems(snapshot.tables.map((table) => tableLabel(table, primary)));
     const layers = { gzip: options.gzip ?? false, encrypted: setKey !== null };
     const entries: BackupTableEntry[] = [];
     for (const table of snapshot.tables) {
-      const fileName = tableFileName(stems.get(table.name)!, timestamp, layers);
+      const fileName = tableFileName(stems.get(tableLabel(table, primary))!, timestamp, layers);
       const file = new PendingFile(options.outDir, fileName);
       pending.push(file);
       entries.push(await writeTableFile(snapshot, table, file, fileName, setKey, options));
     }
-    const { schema, serverVersion, migrations } = snapshot;
+    const { serverVersion, migrations, migrationsTable, sequences, tables } = snapshot;
     await snapshot.close();
     snapshot = null;
 
     const summary: BackupSummary = {
-      formatVersion: 1,
+      formatVersion: FORMAT_VERSION,
       createdAt: createdAt.toISOString(),
       timestamp,
       kind: options.kind,
-      database: { host: options.target.host, port: options.target.port, name: options.target.database, schema, serverVersion },
-      migrations: { applied: migrations.applied, pending: migrations.pending, failed: migrations.failed },
-      selection: { tables: options.tables?.length ? [...options.tables] : null, excludeTables: [...(options.excludeTables ?? [])] },
+      database: { host: options.target.host, port: options.target.port, name: options.target.database, schema: primary, schemas, serverVersion },
+      // No _prisma_migrations: the database is not managed by Prisma Migrate, so none of the project's migrations is pending there.
+      migrations: { table: migrationsTable, applied: migrations.applied, pending: migrationsTable ? migrations.pending : [], failed: migrations.failed },
+      selection: { schemas, tables: options.tables?.length ? [...options.tables] : null, excludeTables: [...(options.excludeTables ?? [])] },
       tables: entries,
-      counts: Object.fromEntries(entries.map((entry) => [entry.name, entry.rows])),
+      sequences: sequences.map(({ schema, name, lastValue, isCalled, increment, usedBy }) => ({ schema, name, lastValue, isCalled, increment, usedBy })),
+      counts: Object.fromEntries(entries.map((entry) => [tableLabel(entry, primary), entry.rows])),
+      warnings: foreignKeysLeaving(tables, schemas),
       durationMs: 0,
       tool: { name: TOOL_NAME, version: toolVersion() },
       compression: options.gzip ? "gzip" : null,
@@ -115,6 +127,19 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** A foreign key into a schema the set does not cover: the set is then not self-contained. */
+function foreignKeysLeaving(tables: TableInfo[], schemas: string[]): string[] {
+  return tables.flatMap((table) =>
+    table.foreignKeys
+      .filter((fk) => !schemas.includes(fk.referencedSchema))
+      .map(
+        (fk) =>
+          `${tableKey(table)} references ${tableKey({ schema: fk.referencedSchema, name: fk.referencedTable })} (foreign key ${fk.name}), ` +
+          `outside the backed-up schemas (${schemas.join(", ")}): the set is not self-contained — restore it into a database that has those rows, or add --schemas ${[...schemas, fk.referencedSchema].join(",")}`,
+      ),
+  );
 }
 
 async function writeAll(file: PendingFile, text: string): Promise<void> {
@@ -170,6 +195,12 @@ async function writeTableFile(
     bytes: stored.bytes,
     sha256: stored.sha256(),
     columns,
+    generatedColumns: table.columns
+      .filter((column) => column.generated)
+      .map((column) => ({ name: column.name, type: column.type, expression: column.generationExpression ?? "" })),
+    primaryKey: table.primaryKey,
+    partitioning: table.partitioned ? { key: table.partitionKey ?? "", partitions: table.partitions } : null,
+    inherits: table.inherits,
   };
   if (setKey) {
     entry.plaintextBytes = plaintext.bytes;

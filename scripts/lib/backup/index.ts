@@ -5,13 +5,17 @@ export { readTableRowBatches, readTableRows, type ReadRowsOptions } from "./read
 export { JsonRowsToCopyText } from "./json-to-copy.ts";
 export {
   defaultBackupDir,
+  entryLabel,
   listBackupSets,
   readSummary,
   resolveSummaryPath,
+  summarySchemas,
   type BackupKind,
+  type BackupSequence,
   type BackupSummary,
   type BackupTableEntry,
 } from "./summary.ts";
 export { ENCRYPTION_KEY_VARIABLE, type EncryptionInfo } from "./encryption.ts";
 export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
-export { ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";
+export { FORMAT_VERSION, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";
+export { RowFormatError, RowParser } from "./row-parser.ts";

@@ -19,7 +19,6 @@ const COMMA = 0x2c;
  * Throws an OperationError naming `fileName`.
  */
 export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileName: string): AsyncGenerator<Buffer[]> {
-  let carry: Buffer | null = null;
   let line = 0;
   let opened = false;
   let closed = false;
@@ -54,25 +53,24 @@ export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileN
     heldRow = text;
   }
 
+  // A line longer than a chunk (a value of many megabytes) is kept as its pieces and joined once, when it ends.
+  let carry: Buffer[] = [];
   for await (const chunk of content) {
     const batch: Buffer[] = [];
     let start = 0;
     let newline = chunk.indexOf(LF);
     while (newline !== -1) {
       const piece = chunk.subarray(start, newline);
-      take(carry ? Buffer.concat([carry, piece]) : piece, batch);
-      carry = null;
+      take(carry.length > 0 ? Buffer.concat([...carry, piece]) : piece, batch);
+      carry = [];
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
     }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      carry = carry ? Buffer.concat([carry, rest]) : Buffer.from(rest);
-    }
+    if (start < chunk.length) carry.push(start === 0 ? chunk : chunk.subarray(start));
     if (batch.length > 0) yield batch;
   }
   const last: Buffer[] = [];
-  if (carry && carry.length > 0) take(carry, last);
+  if (carry.length > 0) take(Buffer.concat(carry), last);
   if (last.length > 0) yield last;
   if (!closed) {
     line++;

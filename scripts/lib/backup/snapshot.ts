@@ -3,26 +3,35 @@
 // locked (ACCESS SHARE, as pg_dump does) before the snapshot is taken, so no
 // DROP, TRUNCATE or ALTER can change a table until the backup ends — TRUNCATE
 // is not MVCC-safe and would otherwise show a snapshot an empty table.
+// Sequences are not transactional: their state is read right after the
+// snapshot is taken, so it is at or past every value the snapshot's rows use.
 import pg from "pg";
 import { to as copyTo, type CopyToStreamQuery } from "pg-copy-streams";
 import type { DatabaseTarget } from "../config.ts";
-import { poolConfigFromUrl, qualifiedName, quoteIdent } from "../db.ts";
+import { poolConfigFromUrl, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
-import { readMigrationState, type MigrationState } from "../migrations-state.ts";
+import { migrationsTable, readMigrationState, type MigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
-import { discoverTables, foreignKeyOrder, schemaFromUrl, type TableInfo } from "../tables.ts";
+import { discoverSequences, readSequenceStates, type SequenceInfo, type SequenceState } from "../sequences.ts";
+import { discoverTables, foreignKeyOrder, schemaFromUrl, tableKey, tableLabel, tableRelation, type TableInfo } from "../tables.ts";
 
 export interface TableSelection {
+  /** The schemas to cover; the first is the primary one (bare names in --tables point there). */
+  schemas: string[];
   tables?: string[];
   excludeTables?: string[];
 }
 
 export interface Snapshot {
-  schema: string;
+  schemas: string[];
   serverVersion: string;
   /** The selected tables, parents before children (foreign-key order). */
   tables: TableInfo[];
+  /** Every sequence of the schemas, with its state at the snapshot. */
+  sequences: (SequenceInfo & SequenceState)[];
   migrations: MigrationState;
+  /** Qualified name of _prisma_migrations, or null when the database has none. */
+  migrationsTable: string | null;
   /** Streams `columns` of a table as COPY text: PostgreSQL's own text for every value (see copy-to-json.ts). */
   copyTable(table: TableInfo, columns: string[]): CopyToStreamQuery;
   /** Ends the transaction and the connection. */
@@ -31,21 +40,34 @@ export interface Snapshot {
   destroy(): void;
 }
 
-/** Applies --tables / --exclude-tables; unknown names are a usage error listing what exists. */
+/**
+ * Applies --tables / --exclude-tables (names bare for the primary schema, or
+ * schema.table); unknown names are a usage error listing what exists.
+ */
 export function selectTables(all: TableInfo[], selection: TableSelection): TableInfo[] {
-  const names = new Set(all.map((table) => table.name));
-  const unknown = [...(selection.tables ?? []), ...(selection.excludeTables ?? [])].filter((name) => !names.has(name));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `no table named ${unknown.map((name) => `"${name}"`).join(", ")} in the database; tables: ${[...names].join(", ")}`,
-    );
-  }
-  const include = selection.tables && selection.tables.length > 0 ? new Set(selection.tables) : null;
-  const exclude = new Set(selection.excludeTables ?? []);
-  const chosen = all.filter((table) => (!include || include.has(table.name)) && !exclude.has(table.name));
+  const primary = selection.schemas[0]!;
+  const byLabel = new Map(all.map((table) => [tableLabel(table, primary), table]));
+  const pick = (names: string[]) =>
+    names.map((name) => {
+      const table = byLabel.get(name) ?? all.find((t) => `${t.schema}.${t.name}` === name);
+      if (!table) {
+        throw new UsageError(`no table named "${name}" in the database; tables: ${[...byLabel.keys()].join(", ")}`);
+      }
+      return tableKey(table);
+    });
+  const include = selection.tables && selection.tables.length > 0 ? new Set(pick(selection.tables)) : null;
+  const exclude = new Set(pick(selection.excludeTables ?? []));
+  const chosen = all.filter((table) => (!include || include.has(tableKey(table))) && !exclude.has(tableKey(table)));
   if (chosen.length === 0) throw new UsageError("the table selection is empty: nothing to back up");
-  const order = foreignKeyOrder(chosen).order;
-  return order.map((name) => chosen.find((table) => table.name === name)!);
+  return foreignKeyOrder(chosen).order;
+}
+
+/** The statement that streams a table: a partitioned table is read through itself, with every partition's rows. */
+function copyStatement(table: TableInfo, columns: string[]): string {
+  const list = columns.map(quoteIdent).join(", ");
+  return table.partitioned
+    ? `COPY (SELECT ${list} FROM ${tableRelation(table)}) TO STDOUT`
+    : `COPY ${tableKey(table)} (${list}) TO STDOUT`;
 }
 
 export async function openSnapshot(
@@ -53,7 +75,6 @@ export async function openSnapshot(
   selection: TableSelection,
   options: { migrationsDir?: string; signal?: AbortSignal } = {},
 ): Promise<Snapshot> {
-  const schema = schemaFromUrl(target.url);
   const client = new pg.Client({
     ...poolConfigFromUrl(target.url),
     application_name: "prisma-data-guard backup",
@@ -66,9 +87,13 @@ export async function openSnapshot(
   options.signal?.addEventListener("abort", destroy, { once: true });
   try {
     await client.connect();
+    const { schemas } = selection;
+    const existing = await client.query<{ name: string }>(`SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY ($1::text[])`, [schemas]);
+    const missing = schemas.filter((schema) => !existing.rows.some((row) => row.name === schema));
+    if (missing.length > 0) throw new UsageError(`no schema named ${missing.map((s) => `"${s}"`).join(", ")} in the database; check --schemas`);
     const models = await prismaModelsByTable();
     const serverVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0]!.server_version;
-    const planned = selectTables(await discoverTables(client, schema, models), selection);
+    const planned = selectTables(await discoverTables(client, schemas, models), selection);
 
     // LOCK before any query that reads data: the snapshot is taken by the first
     // such query, so it sees the tables exactly as locked.
@@ -79,7 +104,8 @@ export async function openSnapshot(
       SET LOCAL extra_float_digits = 3; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL bytea_output = 'hex';
       SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'`);
     try {
-      await client.query(`LOCK TABLE ${planned.map((t) => qualifiedName(schema, t.name)).join(", ")} IN ACCESS SHARE MODE`);
+      // ONLY: an inheritance parent is read alone, so its children need no lock; a partitioned table locks its partitions.
+      await client.query(`LOCK TABLE ${planned.map(tableRelation).join(", ")} IN ACCESS SHARE MODE`);
     } catch (error) {
       if ((error as { code?: string }).code === "42P01") {
         throw new OperationError(
@@ -88,23 +114,34 @@ export async function openSnapshot(
       }
       throw error;
     }
-    const inSnapshot = await discoverTables(client, schema, models);
+    const inSnapshot = await discoverTables(client, schemas, models);
     const tables = selectTables(inSnapshot, selection);
-    const changed = tables.map((t) => t.name).join() !== planned.map((t) => t.name).join();
+    const changed = tables.map(tableKey).join() !== planned.map(tableKey).join();
     if (changed) {
       throw new OperationError(
-        `the table list changed while the backup was starting (now: ${tables.map((t) => t.name).join(", ")}); run the backup again`,
+        `the table list changed while the backup was starting (now: ${tables.map((t) => tableLabel(t, schemas[0]!)).join(", ")}); run the backup again`,
       );
     }
-    const migrations = await readMigrationState(client, options.migrationsDir, schema);
+    const sequences = await discoverSequences(client, schemas);
+    const states = await readSequenceStates(client, sequences).catch((error: unknown) => {
+      if ((error as { code?: string }).code !== "42501") throw error;
+      throw new OperationError(
+        `cannot read the sequences' state (${(error as Error).message}); grant the backup's role SELECT on them ` +
+          `(GRANT SELECT ON ALL SEQUENCES IN SCHEMA ${schemas.map(quoteIdent).join(", ")} TO <role>) and run the backup again`,
+      );
+    });
+    // Prisma keeps its history in the URL's schema.
+    const migrationsSchema = schemaFromUrl(target.url);
+    const migrations = await readMigrationState(client, options.migrationsDir, migrationsSchema);
 
     return {
-      schema,
+      schemas,
       serverVersion,
       tables,
+      sequences: sequences.map((sequence, i) => ({ ...sequence, ...states[i]! })),
       migrations,
-      copyTable: (table, columns) =>
-        client.query(copyTo(`COPY ${qualifiedName(schema, table.name)} (${columns.map(quoteIdent).join(", ")}) TO STDOUT`)),
+      migrationsTable: await migrationsTable(client, migrationsSchema),
+      copyTable: (table, columns) => client.query(copyTo(copyStatement(table, columns))),
       async close() {
         try {
           await client.query("COMMIT");

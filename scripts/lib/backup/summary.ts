@@ -6,12 +6,26 @@ import { PROJECT_ROOT } from "../config.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import type { EncryptionInfo } from "./encryption.ts";
 import { timestampOfSummaryFile } from "./naming.ts";
+import { FORMAT_VERSION } from "./row-encoding.ts";
+import { tableLabel, type PartitionInfo, type TableRef } from "../tables.ts";
+import type { SequenceUse } from "../sequences.ts";
 
 /** pre-restore: what db:restore --mode replace was about to overwrite, taken before it touched anything. */
 export type BackupKind = "manual" | "scheduled" | "pre-migration" | "pre-restore";
 export const BACKUP_KINDS: readonly BackupKind[] = ["manual", "scheduled", "pre-migration", "pre-restore"];
 
 export const TOOL_NAME = "prisma-data-guard";
+
+export interface BackupColumn {
+  name: string;
+  /** format_type() text. */
+  type: string;
+}
+
+export interface GeneratedColumn extends BackupColumn {
+  /** The generation expression (pg_get_expr), compared with the target's on restore. */
+  expression: string;
+}
 
 export interface BackupTableEntry {
   /** Table name as the catalog spells it ("User", "_prisma_migrations"). */
@@ -25,27 +39,66 @@ export interface BackupTableEntry {
   /** Size and SHA-256 (hex) of the file as stored (after gzip and encryption). */
   bytes: number;
   sha256: string;
-  columns: { name: string; type: string }[];
+  /** The columns the file holds, in its key order. */
+  columns: BackupColumn[];
   /** Encrypted sets only: size and SHA-256 of the file before encryption (what decryption gives back). */
   plaintextBytes?: number;
   plaintextSha256?: string;
+  // formatVersion 2: the table's shape, compared with the target on restore.
+  /** GENERATED ALWAYS AS … STORED columns: not in the file, computed again on restore. */
+  generatedColumns?: GeneratedColumn[];
+  primaryKey?: string[];
+  /** A partitioned table: its key and every partition (rows are stored through the table itself). */
+  partitioning?: { key: string; partitions: PartitionInfo[] } | null;
+  /** Inheritance parents, qualified. */
+  inherits?: string[];
+}
+
+/** A sequence's state (formatVersion 2), read in the backup's transaction right after its snapshot. */
+export interface BackupSequence {
+  schema: string;
+  name: string;
+  /** bigint as text. */
+  lastValue: string;
+  isCalled: boolean;
+  increment: string;
+  /** Columns that draw from it (OWNED BY, identity, or a DEFAULT nextval(…)); empty for a free-standing counter. */
+  usedBy: SequenceUse[];
 }
 
 export interface BackupSummary {
-  formatVersion: 1;
+  /** 2 since sets record schemas, sequences and the tables' shape and store json as text; 1 is still read. */
+  formatVersion: 1 | 2;
   createdAt: string;
   timestamp: string;
   kind: BackupKind;
-  database: { host: string; port: number; name: string; schema: string; serverVersion: string };
-  migrations: { applied: string[]; pending: string[]; failed: string[] };
-  /** How the tables were chosen (--tables / --exclude-tables); empty when every table was taken. */
-  selection: { tables: string[] | null; excludeTables: string[] };
+  /** `schema`: the primary schema (the URL's, or the first of `schemas`); `schemas` (format 2): every schema the set covers. */
+  database: { host: string; port: number; name: string; schema: string; schemas?: string[]; serverVersion: string };
+  /** `table` (format 2): where Prisma's history was read, null when the database has none (then nothing is pending). */
+  migrations: { applied: string[]; pending: string[]; failed: string[]; table?: string | null };
+  /** How the tables were chosen (--schemas, --tables / --exclude-tables); empty when every table was taken. */
+  selection: { schemas?: string[]; tables: string[] | null; excludeTables: string[] };
   tables: BackupTableEntry[];
+  /** formatVersion 2: every sequence of the set's schemas. */
+  sequences?: BackupSequence[];
+  /** Keyed by table label: bare in the primary schema, "schema.table" in the others. */
   counts: Record<string, number>;
+  /** formatVersion 2: what the backup report warned about (e.g. a foreign key leaving the schemas). */
+  warnings?: string[];
   durationMs: number;
   tool: { name: string; version: string };
   compression: "gzip" | null;
   encryption: null | EncryptionInfo;
+}
+
+/** The schemas a set covers (a format 1 set: its one schema). */
+export function summarySchemas(summary: BackupSummary): string[] {
+  return summary.database.schemas ?? [summary.database.schema];
+}
+
+/** The label a table entry is known by in counts and reports. */
+export function entryLabel(summary: BackupSummary, entry: TableRef): string {
+  return tableLabel(entry, summary.database.schema);
 }
 
 /** BACKUP_DIR, or <project>/backups. */
@@ -57,7 +110,7 @@ export function defaultBackupDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Absolute path of a table file; refuses names that would leave the set's directory. */
 export function tableFilePath(summaryPath: string, entry: BackupTableEntry): string {
   if (path.basename(entry.file) !== entry.file || entry.file.startsWith(".")) {
-    throw new OperationError(`${path.basename(summaryPath)} names an invalid table file "${entry.file}"; the summary was altered.`);
+    throw new OperationError(`${path.basename(summaryPath)} names an invalid table file "${entry.file}"; the summary was altered`);
   }
   return path.join(path.dirname(summaryPath), entry.file);
 }
@@ -66,21 +119,43 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+const isCount = (value: unknown) => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+const isBigintText = (value: unknown) => typeof value === "string" && /^-?\d{1,19}$/.test(value);
+
 /** Why `value` is not a summary this tool wrote, or null when it is one. */
 function summaryShapeProblem(value: unknown): string | null {
   if (!isRecord(value)) return "not a JSON object";
   if (!isRecord(value.tool) || value.tool.name !== TOOL_NAME) return `not written by ${TOOL_NAME}`;
-  if (value.formatVersion !== 1) return `unsupported formatVersion ${JSON.stringify(value.formatVersion)} (this tool reads 1)`;
+  if (value.formatVersion !== 1 && value.formatVersion !== FORMAT_VERSION) {
+    return `unsupported formatVersion ${JSON.stringify(value.formatVersion)} (this tool reads 1 and ${FORMAT_VERSION})`;
+  }
   if (typeof value.timestamp !== "string" || typeof value.createdAt !== "string") return "no timestamp";
   if (!BACKUP_KINDS.includes(value.kind as BackupKind)) return `unknown kind ${JSON.stringify(value.kind)}`;
+  if (!isRecord(value.database) || typeof value.database.schema !== "string") return "no database schema";
   if (!Array.isArray(value.tables)) return "no table list";
   for (const entry of value.tables) {
     if (
-      !isRecord(entry) || typeof entry.name !== "string" || typeof entry.file !== "string" ||
-      typeof entry.rows !== "number" || typeof entry.bytes !== "number" || typeof entry.sha256 !== "string" ||
-      !Array.isArray(entry.columns)
+      !isRecord(entry) || typeof entry.name !== "string" || typeof entry.schema !== "string" || typeof entry.file !== "string" ||
+      typeof entry.sha256 !== "string" || !Array.isArray(entry.columns)
     ) {
-      return "a table entry lacks name, file, rows, bytes, sha256 or columns";
+      return "a table entry lacks name, schema, file, sha256 or columns";
+    }
+    // Counts beyond 2^53 would be read rounded: refused rather than echoed wrong.
+    if (!isCount(entry.rows) || !isCount(entry.bytes) || (entry.plaintextBytes !== undefined && !isCount(entry.plaintextBytes))) {
+      return `table ${entry.name}: rows and bytes must be whole numbers from 0 to 2^53 - 1`;
+    }
+  }
+  if (!isRecord(value.counts) || !Object.values(value.counts).every(isCount)) return "counts must be whole numbers from 0 to 2^53 - 1";
+  if (value.formatVersion === FORMAT_VERSION) {
+    if (!Array.isArray(value.database.schemas) || !Array.isArray(value.sequences)) return "no schema or sequence list";
+    for (const sequence of value.sequences) {
+      if (
+        !isRecord(sequence) || typeof sequence.schema !== "string" || typeof sequence.name !== "string" ||
+        !isBigintText(sequence.lastValue) || typeof sequence.isCalled !== "boolean" || !isBigintText(sequence.increment) ||
+        !Array.isArray(sequence.usedBy)
+      ) {
+        return "a sequence entry lacks schema, name, lastValue, isCalled, increment or usedBy";
+      }
     }
   }
   return null;

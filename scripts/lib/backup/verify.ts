@@ -1,20 +1,20 @@
 // verifyBackupSet: re-reads every file of a set in one pass each — size and
 // SHA-256 as stored, decryption and its tag, the plaintext checksum, gzip, the
-// JSON-array structure, every row parsed (unless checkRowShapes is off), its
-// keys and the row count — and, with againstDb, compares the counts with the
-// live database (drift).
+// JSON-array structure, every row read by the strict RowParser restore uses
+// (unless checkRowShapes is off), and the row count — and, with againstDb,
+// compares the counts with the live database (drift).
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
-import { describeDatabaseError, poolConfigFromUrl, qualifiedName } from "../db.ts";
+import { describeDatabaseError, poolConfigFromUrl } from "../db.ts";
 import { OperationError } from "../errors.ts";
-import { discoverTables, schemaFromUrl } from "../tables.ts";
+import { discoverTables, tableKey, tableLabel, tableRelation } from "../tables.ts";
 import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
-import { ROW_ANNOTATION_KEY } from "./row-encoding.ts";
+import { RowFormatError, RowParser } from "./row-parser.ts";
 import { authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
-import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
+import { entryLabel, readSummary, summarySchemas, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface VerifyProblem {
   /** The file the problem is in (a table file or the summary). */
@@ -62,8 +62,8 @@ export interface VerifyOptions {
   encryptionKey?: string;
   againstDb?: DatabaseTarget;
   /**
-   * Parse every row and compare its keys with the summary (default). Restore
-   * turns it off: its loader reads each row's structure anyway, inside the
+   * Read every row with the strict RowParser (default). Restore turns it off:
+   * its loader reads each row with the same parser anyway, inside the
    * transaction, and the checksums already prove the file is the one written.
    */
   checkRowShapes?: boolean;
@@ -89,13 +89,14 @@ export async function verifyBackupSet(summaryPath: string, options: VerifyOption
   for (const entry of summary.tables) {
     if (seenFiles.has(entry.file)) problems.push({ file: summaryName, problem: `names ${entry.file} twice` });
     seenFiles.add(entry.file);
-    if (summary.counts[entry.name] !== entry.rows) {
-      problems.push({ file: summaryName, problem: `counts.${entry.name} (${summary.counts[entry.name]}) differs from its table entry (${entry.rows})` });
+    const label = entryLabel(summary, entry);
+    if (summary.counts[label] !== entry.rows) {
+      problems.push({ file: summaryName, problem: `counts.${label} (${summary.counts[label]}) differs from its table entry (${entry.rows})` });
     }
     const found = await verifyTableFile(summaryPath, summary, entry, setKey, keyProblem, options.checkRowShapes ?? true);
     problems.push(...found.problems.map((problem) => ({ file: entry.file, problem })));
     tables.push({
-      name: entry.name,
+      name: label,
       file: entry.file,
       expectedRows: entry.rows,
       rows: found.rows,
@@ -134,7 +135,7 @@ async function verifyTableFile(
   const problems: string[] = [];
   if (bytes !== entry.bytes) problems.push(`size ${bytes} bytes, the summary says ${entry.bytes} (the file was truncated or altered)`);
   const { content, stored, plaintext } = openTableContent(summaryPath, summary, entry, setKey);
-  const columns = entry.columns.map((column) => column.name).join("\u0000");
+  const parser = new RowParser(entry.columns, summary.formatVersion);
   let rows = 0;
   let rowProblem: string | null = null;
   let readProblem: string | null = null;
@@ -143,8 +144,12 @@ async function verifyTableFile(
       for (const row of batch) {
         rows++;
         if (rowProblem || !checkRowShapes) continue;
-        rowProblem = rowShapeProblem(row.toString("utf8"), columns);
-        if (rowProblem) rowProblem = `row ${rows}: ${rowProblem}`;
+        try {
+          parser.parse(row);
+        } catch (error) {
+          if (!(error instanceof RowFormatError)) throw error;
+          rowProblem = `row ${rows}: ${error.message}`;
+        }
       }
     }
   } catch (error) {
@@ -163,19 +168,6 @@ async function verifyTableFile(
   return { rows, bytes, problems };
 }
 
-function rowShapeProblem(row: string, columns: string): string | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(row);
-  } catch (error) {
-    return `not valid JSON (${(error as Error).message})`;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
-  const keys = Object.keys(value).filter((key) => key !== ROW_ANNOTATION_KEY);
-  if (keys.join("\u0000") !== columns) return `its columns (${keys.join(", ")}) differ from the summary's`;
-  return null;
-}
-
 /** Row counts now vs in the backup, read in one snapshot of the live database. */
 async function driftAgainst(target: DatabaseTarget, summary: BackupSummary): Promise<DriftReport> {
   const client = new pg.Client({ ...poolConfigFromUrl(target.url), connectionTimeoutMillis: 15_000 });
@@ -183,23 +175,23 @@ async function driftAgainst(target: DatabaseTarget, summary: BackupSummary): Pro
   try {
     await client.connect();
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const schema = schemaFromUrl(target.url);
-    const live = await discoverTables(client, schema);
-    const liveNames = new Set(live.map((table) => table.name));
-    const backupNames = new Set(summary.tables.map((entry) => entry.name));
+    const live = new Map((await discoverTables(client, summarySchemas(summary))).map((table) => [tableKey(table), table]));
+    const backupKeys = new Set(summary.tables.map(tableKey));
     const tables: TableDrift[] = [];
     for (const entry of summary.tables) {
-      if (!liveNames.has(entry.name)) continue;
-      const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualifiedName(schema, entry.name)}`);
+      const table = live.get(tableKey(entry));
+      if (!table) continue;
+      const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableRelation(table)}`);
       const liveRows = Number(result.rows[0]!.n);
-      tables.push({ table: entry.name, backupRows: entry.rows, liveRows, change: liveRows - entry.rows });
+      tables.push({ table: entryLabel(summary, entry), backupRows: entry.rows, liveRows, change: liveRows - entry.rows });
     }
     await client.query("COMMIT");
+    const label = (table: { schema: string; name: string }) => tableLabel(table, summary.database.schema);
     return {
       database: describeTarget(target),
       tables,
-      onlyInDatabase: [...liveNames].filter((name) => !backupNames.has(name)).sort(),
-      onlyInBackup: [...backupNames].filter((name) => !liveNames.has(name)).sort(),
+      onlyInDatabase: [...live.values()].filter((table) => !backupKeys.has(tableKey(table))).map(label).sort(),
+      onlyInBackup: summary.tables.filter((entry) => !live.has(tableKey(entry))).map(label).sort(),
     };
   } catch (error) {
     throw new OperationError(`comparing with the live database ${describeTarget(target)} failed: ${describeDatabaseError(error)}`);

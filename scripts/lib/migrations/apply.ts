@@ -12,6 +12,7 @@ import type { PrismaCliResult } from "../prisma-cli.ts";
 import { redactForLog } from "../redact.ts";
 import { rollbackGuidance } from "./guidance.ts";
 import { compareCounts, countEveryTable, formatCountTable, type IntegrityResult, type RowCounts } from "./integrity.ts";
+import { defaultSchemas } from "../schemas.ts";
 import type { PrismaProject } from "./prisma-project.ts";
 import type { MigrationOutcome } from "./run-report.ts";
 
@@ -48,13 +49,13 @@ async function preMigrationBackup(ctx: ApplyContext): Promise<string> {
 }
 
 export async function applyWithIntegrityCheck(ctx: ApplyContext, runPrisma: () => Promise<PrismaCliResult>): Promise<ApplyResult> {
-  const before = await countEveryTable(ctx.pool, ctx.schema);
+  const before = await countEveryTable(ctx.pool, defaultSchemas(ctx.target.url));
   const backupSummary = Object.keys(before).length === 0 ? null : await preMigrationBackup(ctx);
   if (!backupSummary) ctx.log("No pre-migration backup: the database holds no tables yet (nothing to lose).");
   const prisma = await runPrisma();
   ctx.log(`prisma ${prisma.code === 0 ? "finished" : `failed (exit ${prisma.code})`}:`);
   for (const line of prisma.output.trim().split("\n")) ctx.log(`  | ${line}`);
-  const after = await countEveryTable(ctx.pool, ctx.schema);
+  const after = await countEveryTable(ctx.pool, defaultSchemas(ctx.target.url));
   const integrity = compareCounts(before, after, ctx.declaredRowLoss);
   ctx.log("Row counts before and after:");
   for (const line of formatCountTable(before, after)) ctx.log(line);

@@ -2,19 +2,17 @@
 // fell without the plan declaring it (a table the migration drops, truncates
 // or deletes from) means data vanished — a cascade, a trigger, a DO block.
 import type pg from "pg";
-import { qualifiedName } from "../db.ts";
-import { discoverTables } from "../tables.ts";
+import { countTableRows, discoverTables } from "../tables.ts";
 import { MIGRATIONS_TABLE } from "../migrations-state.ts";
 
 /** "schema.table" -> exact row count. Prisma's own bookkeeping table is left out. */
 export type RowCounts = Record<string, number>;
 
-export async function countEveryTable(db: pg.Pool, schema: string): Promise<RowCounts> {
-  const tables = (await discoverTables(db, schema)).filter((table) => table.name !== MIGRATIONS_TABLE);
-  if (tables.length === 0) return {};
-  const selects = tables.map((table, i) => `SELECT $${i + 1}::text AS name, count(*)::text AS n FROM ${qualifiedName(schema, table.name)}`);
-  const result = await db.query<{ name: string; n: string }>(selects.join(" UNION ALL "), tables.map((table) => table.name));
-  return Object.fromEntries(result.rows.map((row) => [`${schema}.${row.name}`, Number(row.n)]));
+/** Every table of `schemas`, each counted alone (ONLY: an inheritance parent without its children's rows). */
+export async function countEveryTable(db: pg.Pool, schemas: string[]): Promise<RowCounts> {
+  const tables = (await discoverTables(db, schemas)).filter((table) => table.name !== MIGRATIONS_TABLE);
+  const counts = await countTableRows(db, tables);
+  return Object.fromEntries(tables.map((table, i) => [`${table.schema}.${table.name}`, counts[i]!]));
 }
 
 export interface CountChange {

@@ -7,19 +7,19 @@ import type pg from "pg";
 import { qualifiedName, quoteIdent } from "../db.ts";
 import type { ForeignKey } from "../tables.ts";
 
-export async function deferForeignKeys(client: pg.PoolClient, schema: string, keys: ForeignKey[]): Promise<void> {
+export async function deferForeignKeys(client: pg.PoolClient, keys: ForeignKey[]): Promise<void> {
   if (keys.length === 0) return;
   for (const fk of keys.filter((key) => !key.deferrable)) {
-    await client.query(`ALTER TABLE ${qualifiedName(schema, fk.table)} ALTER CONSTRAINT ${quoteIdent(fk.name)} DEFERRABLE`);
+    await client.query(`ALTER TABLE ${qualifiedName(fk.schema, fk.table)} ALTER CONSTRAINT ${quoteIdent(fk.name)} DEFERRABLE`);
   }
-  await client.query(`SET CONSTRAINTS ${keys.map((fk) => qualifiedName(schema, fk.name)).join(", ")} DEFERRED`);
+  await client.query(`SET CONSTRAINTS ${keys.map((fk) => qualifiedName(fk.schema, fk.name)).join(", ")} DEFERRED`);
 }
 
 /** Checks the deferred keys now (a violation throws) and makes them NOT DEFERRABLE again where they were. */
-export async function checkDeferredForeignKeys(client: pg.PoolClient, schema: string, keys: ForeignKey[]): Promise<void> {
+export async function checkDeferredForeignKeys(client: pg.PoolClient, keys: ForeignKey[]): Promise<void> {
   if (keys.length === 0) return;
-  await client.query(`SET CONSTRAINTS ${keys.map((fk) => qualifiedName(schema, fk.name)).join(", ")} IMMEDIATE`);
+  await client.query(`SET CONSTRAINTS ${keys.map((fk) => qualifiedName(fk.schema, fk.name)).join(", ")} IMMEDIATE`);
   for (const fk of keys.filter((key) => !key.deferrable)) {
-    await client.query(`ALTER TABLE ${qualifiedName(schema, fk.table)} ALTER CONSTRAINT ${quoteIdent(fk.name)} NOT DEFERRABLE`);
+    await client.query(`ALTER TABLE ${qualifiedName(fk.schema, fk.table)} ALTER CONSTRAINT ${quoteIdent(fk.name)} NOT DEFERRABLE`);
   }
 }

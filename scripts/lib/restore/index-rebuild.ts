@@ -17,8 +17,10 @@
 // restore depends on.
 import type pg from "pg";
 import { qualifiedName, quoteIdent } from "../db.ts";
+import { tableKey, type TableRef } from "../tables.ts";
 
 export interface DroppedDefinition {
+  schema: string;
   table: string;
   name: string;
   /** "foreign key", "constraint" (primary/unique/exclusion) or "index". */
@@ -28,18 +30,18 @@ export interface DroppedDefinition {
 }
 
 const FOREIGN_KEYS = `
-  SELECT c.oid::text AS oid, t.relname AS table, c.conname AS name, 'foreign key' AS kind, pg_get_constraintdef(c.oid) AS definition
+  SELECT c.oid::text AS oid, n.nspname AS schema, t.relname AS table, c.conname AS name, 'foreign key' AS kind, pg_get_constraintdef(c.oid) AS definition
     FROM pg_constraint c
     JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-   WHERE c.contype = 'f' AND n.nspname = $1 AND t.relname = ANY ($2::text[])
+   WHERE c.contype = 'f' AND c.conparentid = 0 AND t.oid IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name)
      AND t.relkind = 'r' AND NOT t.relispartition AND pg_has_role(t.relowner, 'USAGE')
      AND obj_description(c.oid, 'pg_constraint') IS NULL
-   ORDER BY t.relname, c.conname`;
+   ORDER BY n.nspname, t.relname, c.conname`;
 
 // Indexes (and the primary/unique/exclusion constraints they back) that no
-// remaining foreign key needs: $3 lists the foreign keys being dropped.
+// remaining foreign key needs: $2 lists the foreign keys being dropped.
 const INDEXES = `
-  SELECT t.relname AS table,
+  SELECT n.nspname AS schema, t.relname AS table,
          coalesce(c.conname, i.relname) AS name,
          CASE WHEN c.oid IS NULL THEN 'index' ELSE 'constraint' END AS kind,
          CASE WHEN c.oid IS NULL THEN pg_get_indexdef(x.indexrelid) ELSE pg_get_constraintdef(c.oid) END AS definition
@@ -47,7 +49,7 @@ const INDEXES = `
     JOIN pg_class i ON i.oid = x.indexrelid
     JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
     LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')
-   WHERE n.nspname = $1 AND t.relname = ANY ($2::text[])
+   WHERE t.oid IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name)
      AND t.relkind = 'r' AND NOT t.relispartition AND pg_has_role(t.relowner, 'USAGE')
      AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhparent = t.oid)
      AND x.indisvalid AND NOT x.indisclustered AND NOT x.indisreplident
@@ -56,36 +58,37 @@ const INDEXES = `
      AND (c.oid IS NULL OR obj_description(c.oid, 'pg_constraint') IS NULL)
      AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = x.indexrelid AND a.attstattarget >= 0)
      AND NOT EXISTS (SELECT 1 FROM pg_constraint f
-                      WHERE f.contype = 'f' AND f.conindid = x.indexrelid AND NOT (f.oid = ANY ($3::oid[])))
-   ORDER BY (c.contype = 'p') DESC NULLS LAST, t.relname, name`;
+                      WHERE f.contype = 'f' AND f.conindid = x.indexrelid AND NOT (f.oid = ANY ($2::oid[])))
+   ORDER BY (c.contype = 'p') DESC NULLS LAST, n.nspname, t.relname, name`;
 
 /**
  * Drops what can be rebuilt after the load (foreign keys first, then keys
  * and indexes) and returns the definitions, in the order to rebuild them.
  */
-export async function dropForBulkLoad(client: pg.PoolClient, schema: string, tables: string[]): Promise<DroppedDefinition[]> {
+export async function dropForBulkLoad(client: pg.PoolClient, tables: TableRef[]): Promise<DroppedDefinition[]> {
   if (tables.length === 0) return [];
-  const foreignKeys = (await client.query<DroppedDefinition & { oid: string }>(FOREIGN_KEYS, [schema, tables])).rows;
-  const indexes = (await client.query<DroppedDefinition>(INDEXES, [schema, tables, foreignKeys.map((fk) => fk.oid)])).rows;
+  const names = tables.map(tableKey);
+  const foreignKeys = (await client.query<DroppedDefinition & { oid: string }>(FOREIGN_KEYS, [names])).rows;
+  const indexes = (await client.query<DroppedDefinition>(INDEXES, [names, foreignKeys.map((fk) => fk.oid)])).rows;
 
-  for (const fk of foreignKeys) await client.query(`ALTER TABLE ${qualifiedName(schema, fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
+  for (const fk of foreignKeys) await client.query(`ALTER TABLE ONLY ${qualifiedName(fk.schema, fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
   for (const index of indexes) {
     await client.query(
       index.kind === "constraint"
-        ? `ALTER TABLE ${qualifiedName(schema, index.table)} DROP CONSTRAINT ${quoteIdent(index.name)}`
-        : `DROP INDEX ${qualifiedName(schema, index.name)}`,
+        ? `ALTER TABLE ONLY ${qualifiedName(index.schema, index.table)} DROP CONSTRAINT ${quoteIdent(index.name)}`
+        : `DROP INDEX ${qualifiedName(index.schema, index.name)}`,
     );
   }
-  return [...indexes, ...foreignKeys.map(({ table, name, kind, definition }) => ({ table, name, kind, definition }))];
+  return [...indexes, ...foreignKeys.map(({ schema, table, name, kind, definition }) => ({ schema, table, name, kind, definition }))];
 }
 
 /** Builds back what dropForBulkLoad dropped; a violated key throws (and the transaction rolls back). */
-export async function rebuildAfterLoad(client: pg.PoolClient, schema: string, dropped: DroppedDefinition[]): Promise<void> {
+export async function rebuildAfterLoad(client: pg.PoolClient, dropped: DroppedDefinition[]): Promise<void> {
   for (const item of dropped) {
     await client.query(
       item.kind === "index"
         ? item.definition
-        : `ALTER TABLE ${qualifiedName(schema, item.table)} ADD CONSTRAINT ${quoteIdent(item.name)} ${item.definition}`,
+        : `ALTER TABLE ONLY ${qualifiedName(item.schema, item.table)} ADD CONSTRAINT ${quoteIdent(item.name)} ${item.definition}`,
     );
   }
 }

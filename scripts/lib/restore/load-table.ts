@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { JsonRowsToCopyText } from "../backup/index.ts";
+import { OperationError } from "../errors.ts";
 import { STAGING, checkedInsertSql, copyIntoSql, createStagingSql, needsChecks } from "./load-sql.ts";
 import type { PlannedTable } from "./plan.ts";
 
@@ -32,17 +33,21 @@ export interface TableLoadResult {
   refused: RefusedRow[];
 }
 
-/** `batches`: the table file's rows (readTableRowBatches); `onRows` reports the rows sent so far. */
+/**
+ * `batches`: the table file's rows (readTableRowBatches); `formatVersion`:
+ * the set's; `onRows` reports the rows sent so far.
+ */
 export async function loadTable(
   client: pg.PoolClient,
   planned: PlannedTable,
   batches: AsyncIterable<Buffer[]>,
+  formatVersion: number,
   onRows?: (rowsDone: number) => void,
 ): Promise<TableLoadResult> {
   const load: TableLoad = {
     client,
     planned,
-    encoder: new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns),
+    encoder: new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns, formatVersion),
     batches,
     onRows,
   };
@@ -57,8 +62,19 @@ interface TableLoad {
   onRows?: (rowsDone: number) => void;
 }
 
-async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<Buffer> | Buffer[]): Promise<void> {
-  await pipeline(Readable.from(text), client.query(copyFrom(sql)));
+/**
+ * Streams COPY text into `sql` and checks that PostgreSQL stored exactly the
+ * rows sent: a row the text does not delimit as the encoder meant (a stray
+ * line break, an end-of-data marker) fails the restore, which rolls back.
+ */
+async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<Buffer> | Buffer[], rowsSent: () => number, file: string): Promise<void> {
+  const copy = client.query(copyFrom(sql));
+  await pipeline(Readable.from(text), copy);
+  if (copy.rowCount !== rowsSent()) {
+    throw new OperationError(
+      `${file}: PostgreSQL's COPY stored ${copy.rowCount} rows where ${rowsSent()} were sent — a bug in the row encoding: report it with this message`,
+    );
+  }
 }
 
 async function loadPlain({ client, planned, encoder, batches, onRows }: TableLoad): Promise<TableLoadResult> {
@@ -68,23 +84,28 @@ async function loadPlain({ client, planned, encoder, batches, onRows }: TableLoa
       onRows?.(encoder.rows);
     }
   }
-  await copyText(client, copyIntoSql(planned), text());
+  await copyText(client, copyIntoSql(planned), text(), () => encoder.rows, planned.entry.file);
   return { rows: encoder.rows, inserted: encoder.rows, skipped: 0, refusedCount: 0, refused: [] };
 }
 
 async function loadChecked({ client, planned, encoder, batches, onRows }: TableLoad): Promise<TableLoadResult> {
   const total: TableLoadResult = { rows: 0, inserted: 0, skipped: 0, refusedCount: 0, refused: [] };
   const sql = checkedInsertSql(planned);
-  const table = planned.table.name;
+  const table = planned.label;
   await client.query(createStagingSql(planned));
 
-  const classify = async (text: Buffer[], rows: number): Promise<void> => {
-    await copyText(client, copyIntoSql(planned, { staging: true }), text);
+  let staged = 0;
+  const stage = async (text: Buffer[], rows: number): Promise<void> => {
+    await copyText(client, copyIntoSql(planned, { staging: true }), text, () => rows, planned.entry.file);
+    staged += rows;
+  };
+  const classify = async (): Promise<void> => {
     const result = await client.query<{ inserted: number; skipped: number; refused: { key: unknown[]; problems: string[] }[] | null }>(sql);
     await client.query(`TRUNCATE ${STAGING}`);
     const row = result.rows[0]!;
     const refused = row.refused ?? [];
-    total.rows += rows;
+    total.rows += staged;
+    staged = 0;
     total.inserted += row.inserted;
     total.skipped += row.skipped;
     total.refusedCount += refused.length;
@@ -96,16 +117,20 @@ async function loadChecked({ client, planned, encoder, batches, onRows }: TableL
 
   let pending: Buffer[] = [];
   let pendingRows = 0;
+  const flush = async () => {
+    await stage(pending, pendingRows);
+    pending = [];
+    pendingRows = 0;
+    // Rows matched as a multiset are compared with the whole table at once: classified after the whole file is staged.
+    if (!planned.matchWholeRows) await classify();
+  };
   for await (const batch of batches) {
     pending.push(encoder.encode(batch));
     pendingRows += batch.length;
-    if (pendingRows >= CHECKED_BATCH_ROWS) {
-      await classify(pending, pendingRows);
-      pending = [];
-      pendingRows = 0;
-    }
+    if (pendingRows >= CHECKED_BATCH_ROWS) await flush();
   }
-  if (pendingRows > 0) await classify(pending, pendingRows);
+  if (pendingRows > 0) await flush();
+  if (staged > 0) await classify();
   await client.query(`DROP TABLE ${STAGING}`);
   return total;
 }

@@ -1,24 +1,32 @@
 // What a restore will do, decided before any row moves: which backup tables
-// go into which database tables, in what order, which foreign keys must be
-// deferred (self-references, cycles), and which checks each row gets.
-import type { BackupTableEntry } from "../backup/index.ts";
+// go into which database tables (matched by schema and name), in what order,
+// which foreign keys must be deferred (self-references, cycles), and which
+// checks each row gets.
+import { entryLabel, type BackupSummary, type BackupTableEntry } from "../backup/index.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { MIGRATIONS_TABLE } from "../migrations-state.ts";
-import { foreignKeyOrder, type ForeignKey, type TableInfo } from "../tables.ts";
+import { foreignKeyOrder, referencedTable, tableKey, type ForeignKey, type TableInfo } from "../tables.ts";
 import type { UniqueKey } from "./catalog.ts";
-import { compareColumns, compareMigrations, describeDifferences, hasDifferences, type SchemaDifferences } from "./schema-check.ts";
+import { compareMigrations, compareTable, describeDifferences, hasDifferences, type SchemaDifferences } from "./schema-check.ts";
 
 export type RestoreMode = "empty" | "skip-existing" | "replace";
 export const RESTORE_MODES: readonly RestoreMode[] = ["empty", "skip-existing", "replace"];
 
-
 export interface PlannedTable {
   table: TableInfo;
   entry: BackupTableEntry;
+  /** How reports name it: bare in the set's primary schema, else schema.table. */
+  label: string;
   /** Columns written, in the table's column order: backup ∩ database, generated columns left out. */
   columns: string[];
-  /** skip-existing: rows whose primary key is present are skipped. */
+  /** skip-existing: rows already present are skipped. */
   skipExisting: boolean;
+  /**
+   * skip-existing on a table without a primary key the backup carries: a row
+   * is present when an identical row is (all loaded columns), counted as a
+   * multiset — three copies in the backup and one in the table insert two.
+   */
+  matchWholeRows: boolean;
   /** Unique keys a new row may clash on with a row already there. */
   uniqueChecks: UniqueKey[];
   /** Foreign keys checked row by row, so a missing parent is reported with the row's key. */
@@ -34,10 +42,13 @@ export interface RestorePlan {
 }
 
 export interface PlanInput {
-  entries: BackupTableEntry[];
-  backupMigrations: string[];
+  summary: BackupSummary;
   databaseMigrations: string[];
+  /** The target's tables in the set's schemas. */
   databaseTables: TableInfo[];
+  /** Every foreign key in the target that references one of the set's tables, from any schema. */
+  foreignKeysInto: ForeignKey[];
+  /** By tableKey. */
   uniqueKeys: Map<string, UniqueKey[]>;
   mode: RestoreMode;
   /** --tables as the user typed them; undefined = every table in the set. */
@@ -54,35 +65,40 @@ function fileStem(entry: BackupTableEntry): string {
   return entry.file.replace(/-backup-.*$/, "");
 }
 
-/** The backup entries --tables names (by table, model or file name), or a UsageError listing the choices. */
-export function selectEntries(entries: BackupTableEntry[], requested?: string[]): BackupTableEntry[] {
+/** The backup entries --tables names (by table, schema.table, model or file name), or a UsageError listing the choices. */
+export function selectEntries(summary: BackupSummary, requested?: string[]): BackupTableEntry[] {
   // Compared with the target, never loaded: it records the target's own schema history.
-  const loadable = entries.filter((entry) => entry.name !== MIGRATIONS_TABLE);
+  const loadable = summary.tables.filter((entry) => entry.name !== MIGRATIONS_TABLE);
   if (!requested) return loadable;
   const selected = new Set<BackupTableEntry>();
+  const labels = loadable.map((entry) => entryLabel(summary, entry));
   for (const name of requested) {
     const wanted = normalise(name);
     if (wanted === normalise(MIGRATIONS_TABLE)) {
       throw new UsageError(`${MIGRATIONS_TABLE} is compared with the target, never restored; leave it out of --tables`);
     }
-    const match = loadable.find((entry) =>
-      [entry.name, entry.model ?? "", fileStem(entry)].some((candidate) => candidate && normalise(candidate) === wanted),
+    const exact = loadable.filter((entry, i) => labels[i] === name || `${entry.schema}.${entry.name}` === name);
+    const loose = loadable.filter((entry, i) =>
+      [labels[i]!, entry.name, entry.model ?? "", fileStem(entry)].some((candidate) => candidate && normalise(candidate) === wanted),
     );
-    if (!match) {
-      throw new UsageError(`--tables: the backup set has no table "${name}"; it has ${loadable.map((e) => e.name).join(", ")}`);
+    const matches = exact.length > 0 ? exact : loose;
+    if (matches.length === 0) throw new UsageError(`--tables: the backup set has no table "${name}"; it has ${labels.join(", ")}`);
+    if (matches.length > 1) {
+      throw new UsageError(`--tables: "${name}" names ${matches.map((entry) => `${entry.schema}.${entry.name}`).join(" and ")}; write schema.table`);
     }
-    selected.add(match);
+    selected.add(matches[0]!);
   }
   return [...selected];
 }
 
-function schemaDifferences(input: PlanInput, entries: BackupTableEntry[], byName: Map<string, TableInfo>): SchemaDifferences {
+function schemaDifferences(input: PlanInput, entries: BackupTableEntry[], byKey: Map<string, TableInfo>): SchemaDifferences {
+  const { summary } = input;
   return {
-    migrations: compareMigrations(input.backupMigrations, input.databaseMigrations),
-    tablesOnlyInBackup: entries.filter((entry) => !byName.has(entry.name)).map((entry) => entry.name),
+    migrations: compareMigrations(summary.migrations.applied, input.databaseMigrations),
+    tablesOnlyInBackup: entries.filter((entry) => !byKey.has(tableKey(entry))).map((entry) => entryLabel(summary, entry)),
     columns: entries.flatMap((entry) => {
-      const table = byName.get(entry.name);
-      const difference = table ? compareColumns(entry, table) : null;
+      const table = byKey.get(tableKey(entry));
+      const difference = table ? compareTable(entry, table, entryLabel(summary, entry), summary.formatVersion) : null;
       return difference ? [difference] : [];
     }),
   };
@@ -97,9 +113,10 @@ function unfillableColumns(entry: BackupTableEntry, table: TableInfo): string[] 
 }
 
 export function planRestore(input: PlanInput): RestorePlan {
-  const byName = new Map(input.databaseTables.map((table) => [table.name, table]));
-  const entries = selectEntries(input.entries, input.requestedTables);
-  const differences = schemaDifferences(input, entries, byName);
+  const { summary } = input;
+  const byKey = new Map(input.databaseTables.map((table) => [tableKey(table), table]));
+  const entries = selectEntries(summary, input.requestedTables);
+  const differences = schemaDifferences(input, entries, byKey);
   const warnings: string[] = [];
   if (hasDifferences(differences)) {
     const details = describeDifferences(differences);
@@ -113,42 +130,44 @@ export function planRestore(input: PlanInput): RestorePlan {
     warnings.push(...details.map((line) => `schema mismatch accepted: ${line}`));
   }
 
-  const present = entries.filter((entry) => byName.has(entry.name));
+  const present = entries.filter((entry) => byKey.has(tableKey(entry)));
   for (const entry of present) {
-    const unfillable = unfillableColumns(entry, byName.get(entry.name)!);
+    const unfillable = unfillableColumns(entry, byKey.get(tableKey(entry))!);
     if (unfillable.length > 0) {
       throw new OperationError(
-        `${entry.name}: the database requires ${unfillable.join(", ")} (NOT NULL, no default) but the backup has no such column; ` +
+        `${entryLabel(summary, entry)}: the database requires ${unfillable.join(", ")} (NOT NULL, no default) but the backup has no such column; ` +
           `nothing was changed. Restore into a database at the backup's migrations.`,
       );
     }
   }
 
-  const selectedTables = present.map((entry) => byName.get(entry.name)!);
-  const selectedNames = new Set(selectedTables.map((table) => table.name));
-  if (input.mode === "replace") refuseDanglingChildren(input.databaseTables, selectedNames);
+  const selectedTables = present.map((entry) => byKey.get(tableKey(entry))!);
+  const selected = new Set(selectedTables.map(tableKey));
+  if (input.mode === "replace") refuseDanglingChildren(input, selected);
 
   const { order, selfReferences, cycleBreakers } = foreignKeyOrder(selectedTables);
   const deferredForeignKeys = [...selfReferences, ...cycleBreakers];
-  const deferred = new Set(deferredForeignKeys.map((fk) => fk.name));
-  const entryByName = new Map(present.map((entry) => [entry.name, entry]));
+  const deferred = new Set(deferredForeignKeys);
+  const entryByKey = new Map(present.map((entry) => [tableKey(entry), entry]));
   const skipExisting = input.mode === "skip-existing";
 
-  const tables = order.map((name): PlannedTable => {
-    const table = byName.get(name)!;
-    const entry = entryByName.get(name)!;
+  const tables = order.map((table): PlannedTable => {
+    const entry = entryByKey.get(tableKey(table))!;
     const inBackup = new Set(entry.columns.map((column) => column.name));
     const columns = table.columns.filter((column) => inBackup.has(column.name) && !column.generated).map((column) => column.name);
     const loaded = (names: string[]) => names.every((column) => columns.includes(column));
+    const keyed = table.primaryKey.length > 0 && loaded(table.primaryKey);
     return {
       table,
       entry,
+      label: entryLabel(summary, entry),
       columns,
       skipExisting,
-      uniqueChecks: skipExisting ? (input.uniqueKeys.get(name) ?? []).filter((key) => loaded(key.columns)) : [],
+      matchWholeRows: skipExisting && !keyed,
+      uniqueChecks: skipExisting ? (input.uniqueKeys.get(tableKey(table)) ?? []).filter((key) => loaded(key.columns)) : [],
       // Parents outside the restore are checked in every mode; parents inside it only where rows may be skipped.
       parentChecks: table.foreignKeys.filter(
-        (fk) => !deferred.has(fk.name) && (skipExisting || !selectedNames.has(fk.referencedTable)) && loaded(fk.columns),
+        (fk) => !deferred.has(fk) && (skipExisting || !selected.has(tableKey(referencedTable(fk)))) && loaded(fk.columns),
       ),
     };
   });
@@ -156,15 +175,16 @@ export function planRestore(input: PlanInput): RestorePlan {
 }
 
 /** Replace empties the selected tables; a table outside the selection that references one would lose its rows too. */
-function refuseDanglingChildren(databaseTables: TableInfo[], selected: Set<string>): void {
-  const dangling = databaseTables.flatMap((table) =>
-    selected.has(table.name) ? [] : table.foreignKeys.filter((fk) => selected.has(fk.referencedTable)),
+function refuseDanglingChildren(input: PlanInput, selected: Set<string>): void {
+  const dangling = input.foreignKeysInto.filter(
+    (fk) => selected.has(tableKey(referencedTable(fk))) && !selected.has(tableKey({ schema: fk.schema, name: fk.table })),
   );
   if (dangling.length === 0) return;
-  const children = [...new Set(dangling.map((fk) => fk.table))].sort();
+  const label = (schema: string, name: string) => (schema === input.summary.database.schema ? name : `${schema}.${name}`);
+  const children = [...new Set(dangling.map((fk) => label(fk.schema, fk.table)))].sort();
+  const parents = [...new Set(dangling.map((fk) => label(fk.referencedSchema, fk.referencedTable)))].sort();
   throw new OperationError(
-    `--mode replace would empty ${[...new Set(dangling.map((fk) => fk.referencedTable))].sort().join(", ")}, which ` +
-      `${children.join(", ")} reference${children.length === 1 ? "s" : ""}; nothing was changed. ` +
+    `--mode replace would empty ${parents.join(", ")}, which ${children.join(", ")} reference${children.length === 1 ? "s" : ""}; nothing was changed. ` +
       `Add ${children.join(", ")} to --tables, or use --mode skip-existing.`,
   );
 }

@@ -5,8 +5,10 @@ import type { RefusedRow } from "./load-table.ts";
 import type { RestoreMode } from "./plan.ts";
 import type { SchemaDifferences } from "./schema-check.ts";
 import type { SequenceReset } from "./sequences.ts";
+import type { DisabledTrigger } from "./triggers.ts";
 
 export interface TableReport {
+  /** Bare in the set's primary schema, else schema.table. */
   table: string;
   /** Rows in the backup file. */
   rows: number;
@@ -34,7 +36,10 @@ export interface RestoreReport {
   deferredForeignKeys: string[];
   /** Dropped before the load and built again after it (empty and replace modes; see index-rebuild.ts). */
   rebuilt: { keysAndIndexes: number; foreignKeys: number; durationMs: number };
+  /** Every sequence set (skip-existing: only those the backup moves forward). */
   sequences: SequenceReset[];
+  /** User triggers of the restored tables, disabled for the load and put back in their state before commit. */
+  triggers: DisabledTrigger[];
   /** replace mode: the backup taken of the tables before they were emptied. */
   preRestoreBackup: string | null;
   schemaDifferences: SchemaDifferences;
@@ -76,7 +81,16 @@ export function formatReport(report: RestoreReport, refusedShown = 20): string[]
     lines.push(`rebuilt after the load: ${keysAndIndexes} keys and indexes, ${foreignKeys} foreign keys (${(durationMs / 1000).toFixed(1)} s)`);
   }
   if (report.deferredForeignKeys.length > 0) lines.push(`deferred foreign keys (checked after the load): ${report.deferredForeignKeys.join(", ")}`);
-  for (const s of report.sequences) lines.push(`sequence ${s.sequence} ${report.dryRun ? "would be set" : "set"} to ${s.value} (${s.table}.${s.column})`);
+  for (const s of report.sequences) {
+    const used = s.usedBy.length > 0 ? `used by ${s.usedBy.join(", ")}` : "free-standing";
+    lines.push(`sequence ${s.sequence} ${report.dryRun ? "would be set" : "set"} to ${s.value}${s.isCalled ? "" : " (not yet called)"}, was ${s.previous} (${used})`);
+  }
+  if (report.triggers.length > 0) {
+    lines.push(
+      `user triggers disabled for the load and re-enabled before commit (restored rows are the backup's, not rewritten): ` +
+        report.triggers.map((t) => `${t.table}.${t.trigger}`).join(", "),
+    );
+  }
   if (report.preRestoreBackup) lines.push(`pre-restore backup of the replaced tables: ${report.preRestoreBackup}`);
   for (const warning of report.warnings) lines.push(`warning: ${warning}`);
   lines.push(`duration: ${(report.durationMs / 1000).toFixed(1)} s`);

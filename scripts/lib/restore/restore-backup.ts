@@ -1,24 +1,27 @@
 // restoreBackup: verify the set, compare schemas, plan, then load every
 // selected table in foreign-key order inside ONE transaction — either the
-// whole restore lands or nothing changes. In empty and replace mode the
-// tables' indexes and keys are dropped first and rebuilt after the load
-// (index-rebuild.ts). A dry run does all of it and rolls back, so its counts
-// are exactly what a real run would do.
-import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, verifyBackupSet } from "../backup/index.ts";
+// whole restore lands or nothing changes. User triggers are off for the load
+// (triggers.ts). In empty and replace mode the tables' indexes and keys are
+// dropped first and rebuilt after the load (index-rebuild.ts). Sequences are
+// set last (sequences.ts). A dry run does all of it and rolls back, so its
+// counts are exactly what a real run would do.
+import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas, verifyBackupSet } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
-import { createPool, describeDatabaseError, qualifiedName } from "../db.ts";
+import { createPool, describeDatabaseError } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { readMigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
-import { discoverTables, schemaFromUrl } from "../tables.ts";
+import { discoverTables, schemaFromUrl, tableRelation } from "../tables.ts";
 import type pg from "pg";
-import { uniqueKeys } from "./catalog.ts";
+import { foreignKeysInto, uniqueKeys } from "./catalog.ts";
 import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
 import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
 import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
-import { resetSequences } from "./sequences.ts";
+import type { BackupSummary } from "../backup/index.ts";
+import { restoreSequences } from "./sequences.ts";
+import { disableUserTriggers, restoreTriggers } from "./triggers.ts";
 
 export interface RestoreProgress {
   table: string;
@@ -74,19 +77,19 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     throw new OperationError(`the backup set ${summaryPath} is damaged, nothing was changed — ${problems}. Restore from another set.`);
   }
 
-  const schema = schemaFromUrl(options.target.url);
   const pool = createPool(options.target, { max: 1, application_name: "prisma-data-guard restore" });
   try {
     const client = await pool.connect();
     try {
-      const databaseTables = await discoverTables(client, schema, await prismaModelsByTable());
-      const migrations = await readMigrationState(client, options.migrationsDir, schema);
+      const databaseTables = await discoverTables(client, summarySchemas(summary), await prismaModelsByTable());
+      // Prisma keeps its history in the URL's schema.
+      const migrations = await readMigrationState(client, options.migrationsDir, schemaFromUrl(options.target.url));
       const plan = planRestore({
-        entries: summary.tables,
-        backupMigrations: summary.migrations.applied,
+        summary,
         databaseMigrations: migrations.applied,
         databaseTables,
-        uniqueKeys: await uniqueKeys(client, schema),
+        foreignKeysInto: await foreignKeysInto(client, summary.tables),
+        uniqueKeys: await uniqueKeys(client, summary.tables),
         mode: options.mode,
         requestedTables: options.tables,
         allowSchemaMismatch: options.allowSchemaMismatch ?? false,
@@ -103,6 +106,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         deferredForeignKeys: [],
         rebuilt: { keysAndIndexes: 0, foreignKeys: 0, durationMs: 0 },
         sequences: [],
+        triggers: [],
         preRestoreBackup: null,
         schemaDifferences: plan.differences,
         warnings: plan.warnings,
@@ -114,31 +118,35 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
       try {
         await client.query("SET LOCAL statement_timeout = 0");
         await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs ?? 30_000))}`);
-        const names = plan.tables.map((planned) => planned.table.name);
-        if (names.length > 0) {
+        const tables = plan.tables.map((planned) => planned.table);
+        if (tables.length > 0) {
           // EXCLUSIVE: others may still read, nobody writes until the restore commits or rolls back.
-          await client.query(`LOCK TABLE ${names.map((name) => qualifiedName(schema, name)).join(", ")} IN EXCLUSIVE MODE`);
+          // A partitioned table is locked with its partitions (where its rows go); any other table alone.
+          await client.query(`LOCK TABLE ${tables.map(tableRelation).join(", ")} IN EXCLUSIVE MODE`);
         }
-        const replaced = await prepareTables(client, schema, plan.tables, options, report);
+        current = "(disabling user triggers)";
+        report.triggers = await disableUserTriggers(client, tables);
+        current = "(preparing)";
+        const replaced = await prepareTables(client, summary, plan.tables, options, report);
         // skip-existing loads next to existing rows: its checks need the indexes.
-        const dropped = options.mode === "skip-existing" ? [] : await dropForBulkLoad(client, schema, names);
-        const rebuiltKeys = new Set(dropped.map((item) => `${item.table}.${item.name}`));
-        const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.table}.${fk.name}`));
+        const dropped = options.mode === "skip-existing" ? [] : await dropForBulkLoad(client, tables);
+        const rebuiltKeys = new Set(dropped.map((item) => `${item.schema}.${item.table}.${item.name}`));
+        const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.schema}.${fk.table}.${fk.name}`));
         report.deferredForeignKeys = deferred.map((fk) => fk.name);
-        await deferForeignKeys(client, schema, deferred);
+        await deferForeignKeys(client, deferred);
         for (const planned of plan.tables) {
-          current = planned.table.name;
+          current = planned.label;
           const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, verifiedJustNow: true });
           const totalRows = planned.entry.rows;
-          const loaded = await loadTable(client, planned, rows, (done) =>
-            options.onProgress?.({ table: planned.table.name, rows: done, totalRows }),
+          const loaded = await loadTable(client, planned, rows, summary.formatVersion, (done) =>
+            options.onProgress?.({ table: planned.label, rows: done, totalRows }),
           );
           const tableReport: TableReport = {
-            table: planned.table.name,
+            table: planned.label,
             rows: loaded.rows,
             inserted: loaded.inserted,
             skipped: loaded.skipped,
-            replaced: replaced.get(planned.table.name) ?? 0,
+            replaced: replaced.get(planned.label) ?? 0,
             refused: loaded.refusedCount,
           };
           report.tables.push(tableReport);
@@ -148,14 +156,16 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         current = REBUILDING;
         if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
         const rebuildStarted = performance.now();
-        await rebuildAfterLoad(client, schema, dropped);
+        await rebuildAfterLoad(client, dropped);
         report.rebuilt = {
           keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
           foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
           durationMs: Math.round(performance.now() - rebuildStarted),
         };
         current = "(deferred foreign keys)";
-        await checkDeferredForeignKeys(client, schema, deferred);
+        await checkDeferredForeignKeys(client, deferred);
+        current = "(re-enabling user triggers)";
+        await restoreTriggers(client, report.triggers);
 
         const refused = report.tables.some((t) => t.refused > 0);
         if (refused && !options.continueOnConflict) {
@@ -163,7 +173,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
           await client.query("ROLLBACK");
         } else {
           current = "(sequences)";
-          report.sequences = await resetSequences(client, schema, names, !options.dryRun);
+          const sequences = await restoreSequences(client, summary, tables, {
+            mode: options.mode,
+            wholeSet: options.tables === undefined,
+            apply: !options.dryRun,
+          });
+          report.sequences = sequences.set;
+          report.warnings.push(
+            ...sequences.missing.map((name) => `sequence ${name} is in the backup but not in the database: not restored`),
+          );
           await client.query(options.dryRun ? "ROLLBACK" : "COMMIT");
         }
       } catch (error) {
@@ -180,10 +198,10 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   }
 }
 
-/** Mode-specific preparation inside the transaction; returns rows replaced per table. */
+/** Mode-specific preparation inside the transaction; returns rows replaced per table label. */
 async function prepareTables(
   client: pg.PoolClient,
-  schema: string,
+  summary: BackupSummary,
   tables: PlannedTable[],
   options: RestoreOptions,
   report: RestoreReport,
@@ -191,9 +209,9 @@ async function prepareTables(
   const replaced = new Map<string, number>();
   if (options.mode === "empty") {
     const occupied: string[] = [];
-    for (const { table } of tables) {
-      const result = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${qualifiedName(schema, table.name)}) AS any`);
-      if (result.rows[0]!.any) occupied.push(table.name);
+    for (const { table, label } of tables) {
+      const result = await client.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${tableRelation(table)}) AS any`);
+      if (result.rows[0]!.any) occupied.push(label);
     }
     if (occupied.length > 0) {
       throw new OperationError(
@@ -203,22 +221,25 @@ async function prepareTables(
     }
   }
   if (options.mode === "replace" && tables.length > 0) {
-    for (const { table } of tables) {
-      const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualifiedName(schema, table.name)}`);
-      replaced.set(table.name, Number(result.rows[0]!.n));
+    for (const { table, label } of tables) {
+      const result = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableRelation(table)}`);
+      replaced.set(label, Number(result.rows[0]!.n));
     }
     if (!options.dryRun) {
       // Taken while this transaction holds the tables' EXCLUSIVE locks: nothing can change between it and the TRUNCATE.
+      const schemas = summarySchemas(summary).filter((schema) => tables.some(({ table }) => table.schema === schema));
       const backup = await createBackup({
         target: options.target,
         outDir: options.backupDir,
         kind: "pre-restore",
-        tables: tables.map(({ table }) => table.name),
+        schemas,
+        tables: tables.map(({ table }) => `${table.schema}.${table.name}`),
         encryptionKey: options.encryptionKey,
       });
       report.preRestoreBackup = backup.summaryPath;
     }
-    await client.query(`TRUNCATE ${tables.map(({ table }) => qualifiedName(schema, table.name)).join(", ")}`);
+    // ONLY: an inheritance parent is emptied alone, its children (outside the restore or restored on their own) keep their rows.
+    await client.query(`TRUNCATE ${tables.map(({ table }) => tableRelation(table)).join(", ")}`);
   }
   return replaced;
 }

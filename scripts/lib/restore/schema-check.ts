@@ -1,7 +1,8 @@
 // A backup set is compared with the target before anything is loaded: the
 // applied migrations (from _prisma_migrations on both sides) and, table by
-// table, the columns. Differences are reported; they refuse the restore
-// unless the user accepts them with --allow-schema-mismatch.
+// table, the columns, the generated columns (formatVersion 2 records them)
+// and a partitioned table's partitions. Differences are reported; they refuse
+// the restore unless the user accepts them with --allow-schema-mismatch.
 import type { BackupTableEntry } from "../backup/index.ts";
 import type { TableInfo } from "../tables.ts";
 
@@ -19,6 +20,8 @@ export interface ColumnDifference {
   /** Columns the backup does not fill: they get their default (or NULL). */
   onlyInDatabase: string[];
   typeChanged: { column: string; backup: string; database: string }[];
+  /** Generated columns and partitions that differ, one sentence each. */
+  shape: string[];
 }
 
 export interface SchemaDifferences {
@@ -37,19 +40,61 @@ export function compareMigrations(backup: string[], database: string[]): Migrati
   return { backup, database, onlyInBackup, onlyInDatabase };
 }
 
-export function compareColumns(entry: BackupTableEntry, table: TableInfo): ColumnDifference | null {
-  const databaseColumns = new Map(table.columns.map((column) => [column.name, column]));
+function describeGenerated(entry: BackupTableEntry, table: TableInfo): string[] {
+  const inBackup = new Map((entry.generatedColumns ?? []).map((column) => [column.name, column]));
+  const inDatabase = new Map(table.columns.filter((column) => column.generated).map((column) => [column.name, column]));
+  const stored = new Set(entry.columns.map((column) => column.name));
+  const lines: string[] = [];
+  for (const [name, column] of inBackup) {
+    const current = inDatabase.get(name);
+    if (!current) lines.push(`${name} is generated (${column.expression}) in the backup but not in the database`);
+    else if (current.generationExpression !== column.expression || current.type !== column.type) {
+      lines.push(`${name} is generated as ${column.type} ${column.expression} in the backup, ${current.type} ${current.generationExpression} in the database`);
+    }
+  }
+  for (const name of inDatabase.keys()) {
+    if (inBackup.has(name)) continue;
+    lines.push(stored.has(name) ? `${name} holds data in the backup but is generated in the database` : `${name} is generated in the database but not in the backup`);
+  }
+  return lines;
+}
+
+function describePartitioning(entry: BackupTableEntry, table: TableInfo): string[] {
+  const backup = entry.partitioning ?? null;
+  const database = table.partitioned ? { key: table.partitionKey ?? "", partitions: table.partitions } : null;
+  if (JSON.stringify(backup) === JSON.stringify(database)) return [];
+  const describe = (p: typeof backup) =>
+    p ? `PARTITION BY ${p.key}: ${p.partitions.map((part) => `${part.schema}.${part.name} ${part.bound}${part.key ? ` BY ${part.key}` : ""}`).join(", ") || "no partitions"}` : "not partitioned";
+  return [`partitioned differently — in the backup ${describe(backup)}; in the database ${describe(database)}`];
+}
+
+/**
+ * The table's differences from its backup entry, or null. A formatVersion 1
+ * set recorded no generated columns (it left them out of the file on
+ * purpose): the database's are not compared with it.
+ */
+export function compareTable(entry: BackupTableEntry, table: TableInfo, label: string, formatVersion: number): ColumnDifference | null {
+  const storedColumns = table.columns.filter((column) => !column.generated);
+  const databaseColumns = new Map(storedColumns.map((column) => [column.name, column]));
+  const allColumns = new Set(table.columns.map((column) => column.name));
   const backupColumns = new Map(entry.columns.map((column) => [column.name, column]));
+  const v2 = formatVersion >= 2;
   const difference: ColumnDifference = {
-    table: table.name,
-    onlyInBackup: entry.columns.filter((column) => !databaseColumns.has(column.name)).map((column) => column.name),
-    onlyInDatabase: table.columns.filter((column) => !backupColumns.has(column.name)).map((column) => column.name),
+    table: label,
+    // A backup column the database generates is a shape difference (below), not a missing column.
+    onlyInBackup: entry.columns.filter((column) => !allColumns.has(column.name)).map((column) => column.name),
+    onlyInDatabase: storedColumns.filter((column) => !backupColumns.has(column.name)).map((column) => column.name),
     typeChanged: entry.columns.flatMap((column) => {
       const current = databaseColumns.get(column.name);
       return current && current.type !== column.type ? [{ column: column.name, backup: column.type, database: current.type }] : [];
     }),
+    shape: v2 ? [...describeGenerated(entry, table), ...describePartitioning(entry, table)] : [],
   };
-  const differs = difference.onlyInBackup.length + difference.onlyInDatabase.length + difference.typeChanged.length > 0;
+  if (!v2) {
+    const generatedInDatabase = table.columns.filter((column) => column.generated && backupColumns.has(column.name));
+    difference.shape.push(...generatedInDatabase.map((column) => `${column.name} holds data in the backup but is generated in the database`));
+  }
+  const differs = difference.onlyInBackup.length + difference.onlyInDatabase.length + difference.typeChanged.length + difference.shape.length > 0;
   return differs ? difference : null;
 }
 
@@ -72,6 +117,7 @@ export function describeDifferences(differences: SchemaDifferences): string[] {
     for (const change of column.typeChanged) {
       lines.push(`${column.table}.${change.column}: ${change.backup} in the backup, ${change.database} in the database`);
     }
+    for (const shape of column.shape) lines.push(`${column.table}: ${shape}`);
   }
   return lines;
 }

@@ -1,37 +1,117 @@
-// After a restore, serial and identity sequences must hand out values past
-// the restored rows, or the app's next insert fails on a duplicate key.
-// Sequences are only ever moved forward (skip-existing may restore rows below
-// values already handed out). setval is not transactional, so it runs last.
+// Sequences after a restore. A formatVersion 2 set holds every sequence's
+// state (last_value, is_called), read with the rows: empty and replace set
+// each back exactly; skip-existing sets one only where that moves it forward
+// (a descending sequence forward is down), so values already handed out are
+// never issued twice. Restored are the sequences the restored tables' columns
+// draw from, and — when the whole set is restored — free-standing ones too.
+// A formatVersion 1 set recorded none: serial and identity sequences of the
+// restored tables are then moved past the restored maxima, as before.
+// setval is not transactional, so it runs last, just before COMMIT.
 import type pg from "pg";
+import type { BackupSequence, BackupSummary } from "../backup/index.ts";
 import { qualifiedName, quoteIdent } from "../db.ts";
+import { tableKey, type TableRef } from "../tables.ts";
 import { ownedSequences } from "./catalog.ts";
+import type { RestoreMode } from "./plan.ts";
 
 export interface SequenceReset {
-  table: string;
-  column: string;
+  /** schema.name */
   sequence: string;
-  /** The value the sequence was (or, in a dry run, would be) set to: the column's maximum. */
+  /** The columns drawing from it, "table.column" (empty for a free-standing sequence). */
+  usedBy: string[];
+  /** The state it was (or, in a dry run, would be) set to. */
   value: string;
+  isCalled: boolean;
+  /** Its state before. */
+  previous: string;
 }
 
-export async function resetSequences(
+export interface SequenceOutcome {
+  set: SequenceReset[];
+  /** Sequences of the set the database does not have. */
+  missing: string[];
+}
+
+/** The value nextval would hand out next. */
+function nextValue(lastValue: bigint, isCalled: boolean, increment: bigint): bigint {
+  return isCalled ? lastValue + increment : lastValue;
+}
+
+export async function restoreSequences(
   client: pg.PoolClient,
-  schema: string,
-  tables: string[],
-  apply: boolean,
-): Promise<SequenceReset[]> {
+  summary: BackupSummary,
+  tables: TableRef[],
+  options: { mode: RestoreMode; wholeSet: boolean; apply: boolean },
+): Promise<SequenceOutcome> {
+  if (!summary.sequences) return { set: await moveOwnedPastMaxima(client, tables, options.apply), missing: [] };
+  const restored = new Set(tables.map(tableKey));
+  const chosen = summary.sequences.filter((sequence) =>
+    sequence.usedBy.length === 0 ? options.wholeSet : sequence.usedBy.some((use) => restored.has(tableKey({ schema: use.schema, name: use.table }))),
+  );
+  const outcome: SequenceOutcome = { set: [], missing: [] };
+  const names = chosen.map((sequence) => qualifiedName(sequence.schema, sequence.name));
+  const existing = await client.query<{ name: string }>(
+    `SELECT name FROM unnest($1::text[]) AS name WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass(name)) = 'S'`,
+    [names],
+  );
+  const exists = new Set(existing.rows.map((row) => row.name));
+  for (const [i, sequence] of chosen.entries()) {
+    const name = names[i]!;
+    if (!exists.has(name)) {
+      outcome.missing.push(`${sequence.schema}.${sequence.name}`);
+      continue;
+    }
+    const state = (
+      await client.query<{ last_value: string; is_called: boolean; increment: string }>(
+        `SELECT s.last_value::text AS last_value, s.is_called, q.seqincrement::text AS increment
+           FROM ${name} s, pg_sequence q WHERE q.seqrelid = $1::regclass`,
+        [name],
+      )
+    ).rows[0]!;
+    if (options.mode === "skip-existing" && !movesForward(sequence, state)) continue;
+    if (options.apply) await client.query(`SELECT setval($1::regclass, $2::bigint, $3)`, [name, sequence.lastValue, sequence.isCalled]);
+    outcome.set.push({
+      sequence: `${sequence.schema}.${sequence.name}`,
+      usedBy: sequence.usedBy.map((use) => `${use.schema}.${use.table}.${use.column}`),
+      value: sequence.lastValue,
+      isCalled: sequence.isCalled,
+      previous: `${state.last_value}${state.is_called ? "" : " (not called)"}`,
+    });
+  }
+  return outcome;
+}
+
+function movesForward(backup: BackupSequence, current: { last_value: string; is_called: boolean; increment: string }): boolean {
+  const increment = BigInt(current.increment);
+  const wanted = nextValue(BigInt(backup.lastValue), backup.isCalled, increment);
+  const now = nextValue(BigInt(current.last_value), current.is_called, increment);
+  return increment > 0n ? wanted > now : wanted < now;
+}
+
+/**
+ * formatVersion 1: serial and identity sequences of the restored tables moved
+ * past the column's maximum (never backwards); the maximum includes
+ * inheritance children, which draw from the parent's sequence.
+ */
+async function moveOwnedPastMaxima(client: pg.PoolClient, tables: TableRef[], apply: boolean): Promise<SequenceReset[]> {
   const resets: SequenceReset[] = [];
-  for (const owned of await ownedSequences(client, schema, tables)) {
-    const result = await client.query<{ value: string }>(
-      `SELECT x.m::text AS value
-         FROM (SELECT max(${quoteIdent(owned.column)})::bigint AS m FROM ${qualifiedName(schema, owned.table)}) x,
+  for (const owned of await ownedSequences(client, tables)) {
+    const result = await client.query<{ value: string; previous: string }>(
+      `SELECT x.m::text AS value, s.last_value::text AS previous
+         FROM (SELECT max(${quoteIdent(owned.column)})::bigint AS m FROM ${qualifiedName(owned.schema, owned.table)}) x,
               ${owned.sequence} s
         WHERE x.m IS NOT NULL AND (x.m > s.last_value OR (NOT s.is_called AND x.m = s.last_value))`,
     );
-    const value = result.rows[0]?.value;
-    if (value === undefined) continue;
-    if (apply) await client.query(`SELECT setval($1::regclass, $2::bigint)`, [owned.sequence, value]);
-    resets.push({ ...owned, value });
+    const row = result.rows[0];
+    if (!row) continue;
+    if (apply) await client.query(`SELECT setval($1::regclass, $2::bigint)`, [owned.sequence, row.value]);
+    resets.push({
+      sequence: owned.label,
+      usedBy: [`${owned.schema}.${owned.table}.${owned.column}`],
+      value: row.value,
+      isCalled: true,
+      previous: row.previous,
+    });
   }
   return resets;
 }

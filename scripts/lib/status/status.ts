@@ -3,8 +3,8 @@
 // the app's data health checks.
 import type pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
-import { countRows } from "../seed.ts";
-import { discoverTables, schemaFromUrl } from "../tables.ts";
+import { defaultSchemas } from "../schemas.ts";
+import { countTableRows, discoverTables, schemaFromUrl, tableLabel } from "../tables.ts";
 import { latestBackup, type LatestBackup } from "./backup-state.ts";
 import { runHealthChecks, type HealthCheck } from "./health.ts";
 import { readMigrationState, type MigrationState } from "../migrations-state.ts";
@@ -48,8 +48,11 @@ export function compareCounts(now: Record<string, number>, backup: Record<string
 
 export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options: StatusOptions): Promise<StatusReport> {
   const now = options.now ?? new Date();
-  const tables = await discoverTables(db, schemaFromUrl(target.url));
-  const counts = await countRows(db, tables.map((table) => table.name));
+  const schemas = defaultSchemas(target.url);
+  const tables = await discoverTables(db, schemas);
+  const rows = await countTableRows(db, tables);
+  // Labelled as backup summaries label them: bare in the primary schema, schema.table elsewhere.
+  const counts = Object.fromEntries(tables.map((table, i) => [tableLabel(table, schemas[0]!), rows[i]!]));
   const backup = await latestBackup(options.backupDir, { verify: options.verifyBackup, encryptionKey: options.encryptionKey, now });
   return {
     database: describeTarget(target),
