@@ -9,8 +9,8 @@ import { redactForLog } from "./lib/redact.ts";
 import { UsageError } from "./lib/errors.ts";
 
 const program = defineCommand("db:backup-report", "Summarise a backup set against the previous one (counts, change, size, duration)")
-  .argument("[summary]", "a backup-summary-*.json file, or latest", "latest")
-  .option("--dir <dir>", "backup directory (default: BACKUP_DIR or backups/)")
+  .argument("[summary]", "a backup-summary-*.json file (a path or s3://bucket/prefix/…), or latest", "latest")
+  .option("--dir <location>", "backup location: a directory or s3://bucket/prefix (default: BACKUP_DIR or backups/)")
   .option("--markdown", "print GitHub-flavoured Markdown (for $GITHUB_STEP_SUMMARY)")
   .option("--json", "print the report as JSON on stdout")
   .addHelpText("after", "\nExit codes: 0 printed, 1 no such set or it cannot be read, 2 usage error.");

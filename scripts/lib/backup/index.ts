@@ -8,6 +8,7 @@ export {
   listBackupSets,
   readSummary,
   resolveSummaryPath,
+  tableFilePath,
   type BackupKind,
   type BackupSummary,
   type BackupTableEntry,

@@ -3,7 +3,6 @@
 // JSON-array structure, every row parsed (unless checkRowShapes is off), its
 // keys and the row count — and, with againstDb, compares the counts with the
 // live database (drift).
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
@@ -12,6 +11,7 @@ import { OperationError } from "../errors.ts";
 import { discoverTables, schemaFromUrl } from "../tables.ts";
 import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
+import { openObject } from "../repository/index.ts";
 import { ROW_ANNOTATION_KEY } from "./row-encoding.ts";
 import { authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
 import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
@@ -119,10 +119,12 @@ async function verifyTableFile(
 ): Promise<{ rows: number | null; bytes: number | null; problems: string[] }> {
   let bytes: number;
   try {
-    bytes = (await stat(tableFilePath(summaryPath, entry))).size;
+    const { repository, name } = openObject(tableFilePath(summaryPath, entry));
+    const found = await repository.stat(name);
+    if (!found) return { rows: null, bytes: null, problems: ["the file is missing"] };
+    bytes = found.bytes;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    return { rows: null, bytes: null, problems: [missing ? "the file is missing" : (error as Error).message] };
+    return { rows: null, bytes: null, problems: [(error as Error).message] };
   }
   if (keyProblem) return { rows: null, bytes, problems: [keyProblem] };
   // Decrypted bytes mean nothing until the GCM tag has been checked: authenticate before parsing.
