@@ -32,6 +32,8 @@ export interface EmbeddedS3Options {
   /** Defaults to a free port. */
   port?: number;
   logRequests?: boolean;
+  /** Refuse to delete keys with this prefix, as S3 Object Lock does (s3rver has no object lock). */
+  refuseDeletePrefix?: string;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -49,6 +51,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
     String(options.port ?? 0),
     ...options.buckets.flatMap((bucket) => ["--bucket", bucket]),
     ...(options.logRequests ? ["--log-requests"] : []),
+    ...(options.refuseDeletePrefix ? ["--refuse-delete", options.refuseDeletePrefix] : []),
   ];
   const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "pipe"] });
   const listeners: ((request: string) => void)[] = [];

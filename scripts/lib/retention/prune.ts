@@ -88,7 +88,9 @@ async function resumeInterrupted(repository: Repository, names: Set<string>, dry
       continue;
     }
     const marker = repository.locationOf(name);
-    const files = filesOfSet(repository.locationOf(summaryName), await readSummary(marker)).slice(0, -1);
+    const files = filesOfSet(repository.locationOf(summaryName), await readSummary(marker))
+      .slice(0, -1)
+      .filter((file) => names.has(baseName(file)));
     resumed.push(...files, marker);
     if (!dryRun && (await removeAll(repository, files, refused))) await repository.remove([name]);
   }
