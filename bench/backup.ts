@@ -1,7 +1,10 @@
 // `pnpm bench:backup`: db:backup against `pg_dump --data-only` of the same
-// tables on the same server, in the same run, at one or more sizes.
+// tables on the same server, in the same run, at one or more sizes; with
+// --to s3://bucket/prefix also db:backup into that bucket (the embedded S3
+// server by default; --s3-server env uses the AWS_* variables instead).
 //
 //   pnpm bench:backup [--sizes 100000,1000000] [--rounds 1] [--server postgresql://postgres@127.0.0.1:5432/postgres]
+//                     [--to s3://bench/backups [--s3-server embedded|env]]
 //
 // For each size it creates a database on the server, applies the migrations,
 // seeds N users plus related rows (scripts/lib/seed.ts), then times each tool
@@ -19,6 +22,8 @@ import { dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-
 import { redactCredentials } from "../scripts/lib/redact.ts";
 import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
+import { startEmbeddedS3, type EmbeddedS3 } from "../scripts/lib/embedded-s3.ts";
+import { openRepository } from "../scripts/lib/repository/index.ts";
 
 interface Measurement {
   seconds: number;
@@ -30,6 +35,8 @@ const program = defineCommand("bench:backup", "Time db:backup against pg_dump --
   .option("--sizes <list>", "users to seed, one database per size (comma-separated)", commaList, ["100000", "1000000"])
   .option("--rounds <n>", "runs of each tool per size (the fastest counts)", positiveInteger("--rounds"), 1)
   .option("--server <url>", "an admin URL of the PostgreSQL server to use", "postgresql://postgres@127.0.0.1:5432/postgres")
+  .option("--to <location>", "also back up into this s3://bucket/prefix, in the same rounds")
+  .option("--s3-server <which>", "embedded: start s3rver for --to (default); env: the server the AWS_* variables name", "embedded")
   .parse();
 
 /** Runs a command, returning its wall time and peak RSS (VmHWM, polled from /proc). */
@@ -104,11 +111,35 @@ async function runBackup(url: string, workDir: string): Promise<Measurement> {
   return { ...result, bytes };
 }
 
+/** db:backup into the bucket; its objects are counted and removed afterwards. */
+async function runBackupToBucket(url: string, location: string): Promise<Measurement> {
+  const result = await measure(process.execPath, scriptArgs("db-backup", ["--out", location]), {
+    ...process.env,
+    DATABASE_URL: url,
+    BACKUP_ENCRYPTION_KEY: "",
+  });
+  const repository = openRepository(location);
+  const objects = await repository.list();
+  await repository.remove(objects.map((object) => object.name));
+  return { ...result, bytes: objects.reduce((sum, object) => sum + object.bytes, 0) };
+}
+
+/** For --to: an embedded s3rver holding the location's bucket (its AWS_* variables set here), or the environment's own server (null). */
+async function bucketServer(location: string, which: string, workDir: string): Promise<EmbeddedS3 | null> {
+  if (which === "env") return null;
+  if (which !== "embedded") throw new OperationError(`--s3-server must be embedded or env (got "${which}")`);
+  const bucket = /^s3:\/\/([^/]+)/.exec(location)?.[1];
+  if (!bucket) throw new OperationError(`--to must be an s3://bucket/prefix location (got "${location}")`);
+  const server = await startEmbeddedS3({ directory: path.join(workDir, "s3"), buckets: [bucket] });
+  Object.assign(process.env, server.env);
+  return server;
+}
+
 const fastest = (runs: Measurement[]) => runs.reduce((best, run) => (run.seconds < best.seconds ? run : best));
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
 await runCli(async () => {
-  const options = program.opts<{ sizes: string[]; rounds: number; server: string }>();
+  const options = program.opts<{ sizes: string[]; rounds: number; server: string; to?: string; s3Server: string }>();
   const sizes = options.sizes.map((size) => positiveInteger("--sizes")(size));
   process.stdout.write(`bench:backup on ${redactCredentials(options.server)}, ${os.cpus().length} cores, ${new Date().toISOString()}\n`);
   const results: string[] = [];
@@ -116,13 +147,16 @@ await runCli(async () => {
     const name = `backup_bench_${users}_${process.pid}`;
     const workDir = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-"));
     process.stdout.write(`\n${users.toLocaleString("en-US")} users (database ${name})\n`);
+    const s3 = options.to ? await bucketServer(options.to, options.s3Server, workDir) : null;
     try {
       const { url, rows, tables } = await prepareDatabase(options.server, name, users);
       const dumps: Measurement[] = [];
       const backups: Measurement[] = [];
+      const uploads: Measurement[] = [];
       for (let round = 0; round < options.rounds; round++) {
         dumps.push(await runPgDump(url, tables, workDir));
         backups.push(await runBackup(url, workDir));
+        if (options.to) uploads.push(await runBackupToBucket(url, options.to));
       }
       const dump = fastest(dumps);
       const backup = fastest(backups);
@@ -132,6 +166,15 @@ await runCli(async () => {
       process.stdout.write(`${line("pg_dump --data-only", dump)}\n${line("db:backup", backup)}\n`);
       const ratio = `  ratio db:backup / pg_dump wall time: ${(backup.seconds / dump.seconds).toFixed(2)}×`;
       process.stdout.write(`${ratio}\n`);
+      if (uploads.length > 0) {
+        const upload = fastest(uploads);
+        process.stdout.write(`${line(`db:backup --out ${options.to}`, upload)}\n`);
+        process.stdout.write(`  ratio bucket / local directory wall time: ${(upload.seconds / backup.seconds).toFixed(2)}× (target ≤ 1.2×; peak RSS target < 200 MB)\n`);
+        results.push(
+          `${users.toLocaleString("en-US")} users: db:backup to ${options.to} ${upload.seconds.toFixed(1)} s (peak RSS ${upload.peakRssMb.toFixed(0)} MB) ` +
+            `vs local ${backup.seconds.toFixed(1)} s: ${(upload.seconds / backup.seconds).toFixed(2)}×, BACKUP_S3_CONCURRENCY=${process.env.BACKUP_S3_CONCURRENCY ?? "4 (default)"}`,
+        );
+      }
       results.push(
         `${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: db:backup ${backup.seconds.toFixed(1)} s ` +
           `(${Math.round(rows / backup.seconds).toLocaleString("en-US")} rows/s, ${(mb(backup.bytes) / backup.seconds).toFixed(0)} MB/s, ` +
@@ -139,6 +182,7 @@ await runCli(async () => {
       );
     } finally {
       await dropDatabase(options.server, name);
+      await s3?.stop();
       rmSync(workDir, { recursive: true, force: true });
     }
   }

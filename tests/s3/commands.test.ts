@@ -116,6 +116,9 @@ describe("every command against an S3 bucket", () => {
     const comments = Number((await source.pool.query(`SELECT count(*) FROM "Comment"`)).rows[0].count);
     assert.ok(markdown.stdout.includes(`| Comment | ${comments} | ${comments + 4} | -4 |`), markdown.stdout);
     assert.ok(markdown.stdout.includes(`| compared with | \`${path.basename(first.summaryPath)}\` |`), markdown.stdout);
+    const list = await runScript("db-backup-report", ["--list", "--json"], { BACKUP_DIR: location });
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual((JSON.parse(list.stdout) as { summaryPath: string }[]).map((set) => set.summaryPath).at(-1), first.summaryPath);
     assert.match(markdown.stdout, /```mermaid\nxychart-beta\n {2}title "User rows"\n {2}x-axis \["[^"]+", "[^"]+"\]\n {2}y-axis "rows"\n {2}line \[10580, 10580\]\n```/);
   });
 

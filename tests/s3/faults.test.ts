@@ -27,7 +27,7 @@ function assertNoSummaryPrinted(result: ScriptResult): void {
   assert.doesNotMatch(result.stdout + result.stderr, /backup set complete/);
 }
 
-/** About 30 MB of JSON: a multipart upload of four parts, more than the sockets' buffers hold in flight. */
+/** About 30 MB of JSON: a multipart upload of six parts, more than the sockets' buffers hold in flight. */
 const BULK_ROWS = 15_000;
 const BULK_TABLE = `CREATE TABLE bulk AS SELECT i AS id, repeat(md5(i::text), 64) AS pad FROM generate_series(1, ${BULK_ROWS}) i`;
 

@@ -1,7 +1,7 @@
 // What a backup run produced, against the set before it: per-table counts and
 // their change, stored size, duration, and the location's recent history. The
 // nightly workflow writes it as Markdown into the run summary ($GITHUB_STEP_SUMMARY).
-import { listBackupSets, readSummary, tableFilePath } from "../backup/index.ts";
+import { listBackupSets, readSummary, tableFilePath, type BackupSummary } from "../backup/index.ts";
 import { OperationError } from "../errors.ts";
 import { openObject, resolveLocation } from "../repository/index.ts";
 import { baseName } from "../repository/location.ts";
@@ -119,4 +119,19 @@ export function backupRunText(report: BackupRunReport, paint: Painter): string[]
     [1, 2, 3],
   );
   return [...facts, "", ...counts];
+}
+
+/** Every set in a location, newest first: the list to choose a set from in an emergency. */
+export function setListText(backupDir: string, sets: { summaryPath: string; summary: BackupSummary }[]): string[] {
+  if (sets.length === 0) return [`no backup set in ${backupDir}`];
+  const rows = sets.map(({ summaryPath, summary }) => [
+    summary.createdAt,
+    summary.kind,
+    `${summary.tables.length} tables`,
+    `${thousands(summary.tables.reduce((sum, table) => sum + table.rows, 0))} rows`,
+    formatBytes(summary.tables.reduce((sum, table) => sum + table.bytes, 0)),
+    summary.encryption ? "encrypted" : "plaintext",
+    summaryPath,
+  ]);
+  return [`${sets.length} backup sets in ${backupDir}, newest first:`, ...alignedTable(rows, (_tone, text) => text, [2, 3, 4]).map((line) => `  ${line}`)];
 }

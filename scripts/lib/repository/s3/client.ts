@@ -10,7 +10,7 @@ export interface S3Settings {
   /** A custom endpoint (R2, MinIO, B2, GCS…), or null for AWS S3 itself. */
   endpoint: string | null;
   forcePathStyle: boolean;
-  /** Set only when a custom endpoint has no AWS_REGION (such servers accept us-east-1). */
+  /** AWS_REGION; us-east-1 for a custom endpoint without one (such servers accept it); else the SDK's profile chain decides. */
   region: string | undefined;
   serverSideEncryption: "AES256" | "aws:kms" | undefined;
   kmsKeyId: string | undefined;
@@ -54,7 +54,7 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
     endpoint,
     // Custom servers are reached by path (http://host/bucket/key); virtual-hosted names need DNS they rarely have.
     forcePathStyle: flag(env, "BACKUP_S3_PATH_STYLE") ?? endpoint !== null,
-    region: endpoint && !env.AWS_REGION?.trim() ? "us-east-1" : undefined,
+    region: env.AWS_REGION?.trim() || (endpoint ? "us-east-1" : undefined),
     serverSideEncryption: sse as S3Settings["serverSideEncryption"],
     kmsKeyId,
     storageClass,

@@ -53,6 +53,9 @@ export function s3ErrorCause(error: unknown, bucket: string, settings: S3Setting
     return `the bucket "${bucket}" is in another region (${code}); set AWS_REGION to the bucket's region`;
   }
   if (/Region is missing/i.test(message)) return "no region is configured; set AWS_REGION (e.g. us-east-1, or auto for Cloudflare R2)";
+  if (/Exceeded \d+ parts/.test(message)) {
+    return "the file is larger than one S3 upload of 10,000 parts of 5 MiB allows (48.8 GiB); back it up with --gzip, or this table to a local directory";
+  }
   if (code === "InvalidObjectState") {
     return "the object is archived in a storage class that must be restored before it can be read (InvalidObjectState); restore it from the archive, then retry";
   }

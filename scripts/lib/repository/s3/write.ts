@@ -11,8 +11,11 @@ import { PassThrough, Writable } from "node:stream";
 import type { PendingObject } from "../index.ts";
 import type { S3Settings } from "./client.ts";
 
-/** 8 MiB: 10,000 parts (S3's limit) allow objects up to 78 GiB; memory ≈ (concurrency + 1) × this. */
-export const PART_SIZE = 8 * 1024 * 1024;
+/**
+ * 5 MiB, S3's smallest part (and pgBackRest's upload chunk): memory ≈ (BACKUP_S3_CONCURRENCY + 1) × this.
+ * S3 allows 10,000 parts, so one table file can be up to 48.8 GiB as stored.
+ */
+export const PART_SIZE = 5 * 1024 * 1024;
 
 export interface UploadTarget {
   client: () => Promise<S3Client>;
