@@ -107,3 +107,18 @@ export async function ownS3Server(bucket: string): Promise<OwnS3> {
   };
   return own;
 }
+
+/**
+ * Points this process's own calls (listing, pruning, the helpers above) at `server` — its endpoint and
+ * its key pair, whatever TEST_S3_URL's are — until the returned function restores the suite's variables.
+ */
+export function useInThisProcess(server: EmbeddedS3): () => void {
+  const saved = Object.fromEntries(Object.keys(server.env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, server.env);
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}

@@ -9,7 +9,7 @@ import type { PruneReport } from "../../scripts/lib/retention/prune.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { emptyLocation, objectNames, ownS3Server, putObjects, s3Location, type OwnS3 } from "../helpers/s3.ts";
+import { emptyLocation, objectNames, ownS3Server, putObjects, s3Location, useInThisProcess, type OwnS3 } from "../helpers/s3.ts";
 
 const KEEP_ONE = ["--keep-last", "1", "--keep-daily", "0", "--keep-weekly", "0", "--keep-monthly", "0"];
 
@@ -60,13 +60,13 @@ describe("an object lock that refuses deletes (a stand-in on the test's own serv
   const LOCATION = "s3://locked/backups";
   let db: TestDatabase;
   let own: OwnS3;
-  const suiteEndpoint = process.env.AWS_ENDPOINT_URL_S3;
+  let restoreEnv = () => {};
   let older: { summaryPath: string; timestamp: string };
   before(async () => {
     db = await createTestDatabase();
     await seedDatabase(db.pool, { users: 10 });
     own = await ownS3Server("locked");
-    process.env.AWS_ENDPOINT_URL_S3 = own.server.endpoint;
+    restoreEnv = useInThisProcess(own.server);
     for (const kind of ["manual", "scheduled"]) {
       const result = await runScript("db-backup", ["--out", LOCATION, "--kind", kind], { DATABASE_URL: db.url, ...own.server.env });
       assert.equal(result.code, 0, result.stderr);
@@ -75,7 +75,7 @@ describe("an object lock that refuses deletes (a stand-in on the test's own serv
     older = { summaryPath: set!.summaryPath, timestamp: set!.summary.timestamp };
   });
   after(async () => {
-    process.env.AWS_ENDPOINT_URL_S3 = suiteEndpoint;
+    restoreEnv();
     await db.drop();
     await own.remove();
   });

@@ -12,16 +12,9 @@ import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
 import { pruneBackups } from "../../scripts/lib/retention/prune.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import type { StatusReport } from "../../scripts/lib/status/status.ts";
-import { runScript, type ScriptResult } from "../helpers/cli.ts";
+import { errorLine, runScript, type ScriptResult } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { emptyLocation, missingBucket, objectNames, ownS3Server, putObjects, s3Location, type OwnS3 } from "../helpers/s3.ts";
-
-/** The `error:` line a failed command printed: exactly one. */
-function errorLine(result: ScriptResult): string {
-  const lines = result.stderr.split("\n").filter((line) => line.startsWith("error: "));
-  assert.equal(lines.length, 1, result.stderr);
-  return lines[0]!;
-}
+import { emptyLocation, missingBucket, objectNames, ownS3Server, putObjects, s3Location, useInThisProcess, type OwnS3 } from "../helpers/s3.ts";
 
 function assertNoSummaryPrinted(result: ScriptResult): void {
   assert.doesNotMatch(result.stdout + result.stderr, /backup set complete/);
@@ -99,17 +92,17 @@ describe("S3 faults with a server of the test's own", () => {
   const LOCATION = `s3://${BUCKET}/backups`;
   let db: TestDatabase;
   let own: OwnS3;
-  const suiteEndpoint = process.env.AWS_ENDPOINT_URL_S3;
+  let restoreEnv = () => {};
   before(async () => {
     db = await createTestDatabase();
     await seedDatabase(db.pool, { users: 30 });
     await db.pool.query(BULK_TABLE);
     own = await ownS3Server(BUCKET);
     // This file's own calls (listing, pruning) go to this server too; restarts keep its port.
-    process.env.AWS_ENDPOINT_URL_S3 = own.server.endpoint;
+    restoreEnv = useInThisProcess(own.server);
   });
   after(async () => {
-    process.env.AWS_ENDPOINT_URL_S3 = suiteEndpoint;
+    restoreEnv();
     await db.drop();
     await own.remove();
   });

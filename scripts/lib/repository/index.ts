@@ -12,7 +12,7 @@
 import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { PROJECT_ROOT, loadEnvFile } from "../config.ts";
-import { UsageError } from "../errors.ts";
+import { OperationError, UsageError } from "../errors.ts";
 import { posixDriver } from "./posix/storage.ts";
 import { s3Driver } from "./s3/storage.ts";
 import { schemeOf, splitLocation } from "./location.ts";
@@ -115,10 +115,22 @@ export function defaultRepositoryLocation(env: NodeJS.ProcessEnv = process.env):
   return resolveLocation(configured || `${PROJECT_ROOT}/backups`);
 }
 
+/** Summaries and markers are small; anything bigger under such a name is not one (and is not read into memory). */
+const MAX_TEXT_OBJECT_BYTES = 64 * 1024 * 1024;
+
 /** A whole (small) object as text: summaries and markers. */
 export async function readObjectText(repository: Repository, name: string): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of repository.openRead(name)) chunks.push(chunk as Buffer);
+  let bytes = 0;
+  const stream = repository.openRead(name);
+  for await (const chunk of stream) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_TEXT_OBJECT_BYTES) {
+      stream.destroy();
+      throw new OperationError(`${repository.locationOf(name)} is larger than ${MAX_TEXT_OBJECT_BYTES / 1024 / 1024} MiB: not a file this tool wrote`);
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 

@@ -22,7 +22,8 @@ export function s3ErrorCode(error: unknown): string | undefined {
 
 export function isMissingObject(error: unknown): boolean {
   const code = s3ErrorCode(error);
-  return code === "NoSuchKey" || code === "NotFound" || (error as SdkError)?.$metadata?.httpStatusCode === 404 && code !== "NoSuchBucket";
+  const status = (error as SdkError)?.$metadata?.httpStatusCode;
+  return code === "NoSuchKey" || code === "NotFound" || (status === 404 && code !== "NoSuchBucket");
 }
 
 /** What went wrong with a request to `bucket`, and what to do about it. */
