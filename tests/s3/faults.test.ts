@@ -9,6 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { listBackupSets } from "../../scripts/lib/backup/index.ts";
 import { scriptArgs } from "../../scripts/lib/cli.ts";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
+import { ConfigError } from "../../scripts/lib/errors.ts";
+import { s3SettingsFromEnv } from "../../scripts/lib/repository/s3/client.ts";
 import { pruneBackups } from "../../scripts/lib/retention/prune.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import type { StatusReport } from "../../scripts/lib/status/status.ts";
@@ -72,17 +74,29 @@ describe("S3 faults against the suite's server", () => {
     assert.match(errorLine(restore), /cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
   });
 
+  it("settings: path-style whenever a custom endpoint is set (BACKUP_S3_PATH_STYLE=false turns it off), concurrency 4 by default", () => {
+    const bare = { AWS_ENDPOINT_URL_S3: "", AWS_ENDPOINT_URL: "", AWS_REGION: "", BACKUP_S3_PATH_STYLE: "", BACKUP_S3_CONCURRENCY: "" };
+    const aws = s3SettingsFromEnv({ ...bare, AWS_REGION: "eu-central-1" });
+    assert.deepEqual([aws.endpoint, aws.forcePathStyle, aws.region, aws.concurrency], [null, false, "eu-central-1", 4]);
+    const minio = s3SettingsFromEnv({ ...bare, AWS_ENDPOINT_URL: "http://minio.internal:9000" });
+    assert.deepEqual([minio.endpoint, minio.forcePathStyle, minio.region], ["http://minio.internal:9000", true, "us-east-1"]);
+    const r2 = s3SettingsFromEnv({ ...bare, AWS_ENDPOINT_URL_S3: "https://acc.r2.cloudflarestorage.com", AWS_ENDPOINT_URL: "http://ignored", AWS_REGION: "auto", BACKUP_S3_PATH_STYLE: "false", BACKUP_S3_CONCURRENCY: "8" });
+    assert.deepEqual([r2.endpoint, r2.forcePathStyle, r2.region, r2.concurrency], ["https://acc.r2.cloudflarestorage.com", false, "auto", 8]);
+  });
+
   it("malformed settings are configuration errors (exit 2) before anything is written", async () => {
     for (const [env, message] of [
       [{ BACKUP_S3_SSE: "rot13" }, /BACKUP_S3_SSE="rot13" is not understood: use AES256 or aws:kms/],
       [{ BACKUP_S3_CONCURRENCY: "0" }, /BACKUP_S3_CONCURRENCY="0" must be a whole number from 1 to 64/],
       [{ BACKUP_S3_KMS_KEY_ID: "alias/backups" }, /BACKUP_S3_KMS_KEY_ID is set: it needs BACKUP_S3_SSE=aws:kms/],
       [{ BACKUP_S3_PATH_STYLE: "maybe" }, /BACKUP_S3_PATH_STYLE="maybe" is not understood/],
+      [{ AWS_ENDPOINT_URL_S3: "minio.internal:9000" }, /the S3 endpoint "minio\.internal:9000" .* is not an http\(s\):\/\/ URL/],
     ] as const) {
-      const result = await runScript("db-backup", ["--out", location], { DATABASE_URL: db.url, ...env });
-      assert.equal(result.code, 2, result.stderr);
-      assert.match(errorLine(result), message);
+      assert.throws(() => s3SettingsFromEnv({ ...process.env, ...env }), (error: Error) => error instanceof ConfigError && message.test(error.message));
     }
+    const result = await runScript("db-backup", ["--out", location], { DATABASE_URL: db.url, BACKUP_S3_SSE: "rot13" });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(errorLine(result), /BACKUP_S3_SSE="rot13" is not understood/);
     assert.deepEqual(await objectNames(location), []);
   });
 });
