@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from "./config.ts";
 import { OperationError } from "./errors.ts";
 
 /** s3rver's built-in key pair (it checks the key ID; it does not verify SigV4 signatures). */
-export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+const EMBEDDED_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
 export interface EmbeddedS3 {
   endpoint: string;

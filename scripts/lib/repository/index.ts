@@ -95,17 +95,18 @@ export function resolveLocation(location: string): string {
   return driverFor(location).resolve(location);
 }
 
-export function openRepository(location: string, env: NodeJS.ProcessEnv = process.env): Repository {
+/** The repository at a location; its settings (credentials, endpoint…) come from the environment and .env. */
+export function openRepository(location: string): Repository {
   const driver = driverFor(location);
   // Credentials and endpoint may be in .env, like DATABASE_URL.
   if (driver.scheme) loadEnvFile();
-  return driver.open(driver.resolve(location), env);
+  return driver.open(driver.resolve(location), process.env);
 }
 
 /** The repository holding the object at `location`, and the object's name. */
-export function openObject(location: string, env: NodeJS.ProcessEnv = process.env): { repository: Repository; name: string } {
+export function openObject(location: string): { repository: Repository; name: string } {
   const { parent, name } = splitLocation(resolveLocation(location));
-  return { repository: openRepository(parent, env), name };
+  return { repository: openRepository(parent), name };
 }
 
 /** BACKUP_DIR (a path or s3://…), or <project>/backups. */

@@ -5,7 +5,7 @@
 import type { BackupSummary } from "../backup/index.ts";
 import { thousands } from "./format.ts";
 
-export const HISTORY_LENGTH = 30;
+const HISTORY_LENGTH = 30;
 
 export interface HistoryPoint {
   createdAt: string;

@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import type { PendingObject } from "../index.ts";
 import { describeFileError } from "./errors.ts";
 
-export const FILE_MODE = 0o600;
+const FILE_MODE = 0o600;
 
 const TEMPORARY_NAME = /^\.(.+)\.partial-[0-9a-f]+$/;
 

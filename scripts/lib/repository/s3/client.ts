@@ -20,7 +20,7 @@ export interface S3Settings {
 }
 
 const SSE_VALUES = ["AES256", "aws:kms"] as const;
-export const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 4;
 
 function flag(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
   const value = env[name]?.trim().toLowerCase();

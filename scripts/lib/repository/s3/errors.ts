@@ -14,7 +14,7 @@ interface SdkError {
 }
 
 /** The S3 error code or Node error code of a failure, if any. */
-export function s3ErrorCode(error: unknown): string | undefined {
+function s3ErrorCode(error: unknown): string | undefined {
   const { name, code } = (error ?? {}) as SdkError;
   if (code) return code;
   return name && name !== "Error" && name !== "S3ServiceException" ? name : undefined;

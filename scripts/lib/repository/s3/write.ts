@@ -15,7 +15,7 @@ import type { S3Settings } from "./client.ts";
  * 5 MiB, S3's smallest part (and pgBackRest's upload chunk): memory ≈ (BACKUP_S3_CONCURRENCY + 1) × this.
  * S3 allows 10,000 parts, so one table file can be up to 48.8 GiB as stored.
  */
-export const PART_SIZE = 5 * 1024 * 1024;
+const PART_SIZE = 5 * 1024 * 1024;
 
 export interface UploadTarget {
   client: () => Promise<S3Client>;
