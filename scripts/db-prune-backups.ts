@@ -17,7 +17,7 @@ function count(option: string) {
 }
 
 const program = defineCommand("db:prune-backups", "Delete old backup sets, keeping the newest and a daily/weekly/monthly history")
-  .option("--dir <dir>", "backup directory (default: BACKUP_DIR or backups/)")
+  .option("--dir <location>", "backup location: a directory or s3://bucket/prefix (default: BACKUP_DIR or backups/)")
   .option("--keep-last <n>", "keep the newest N sets", count("--keep-last"), DEFAULT_RETENTION.keepLast)
   .option("--keep-daily <n>", "keep the newest set of each of the last N days with a backup", count("--keep-daily"), DEFAULT_RETENTION.keepDaily)
   .option("--keep-weekly <n>", "keep the newest set of each of the last N ISO weeks with a backup", count("--keep-weekly"), DEFAULT_RETENTION.keepWeekly)

@@ -10,7 +10,7 @@ import { RESTORE_MODES, formatReport, restoreBackup, type RestoreMode } from "./
 const PROGRESS_INTERVAL_MS = 2000;
 
 const program = defineCommand("db:restore", "Restore a backup set into the database in DATABASE_URL, in one transaction.")
-  .requiredOption("--from <summary>", 'backup-summary-<timestamp>.json to restore, or "latest"')
+  .requiredOption("--from <summary>", 'backup-summary-<timestamp>.json to restore (a path or s3://bucket/prefix/…), or "latest"')
   .addOption(
     new Option("--mode <mode>", "empty: only into empty tables; skip-existing: add rows whose key is absent; replace: empty the tables first")
       .choices(RESTORE_MODES as RestoreMode[])
@@ -22,7 +22,7 @@ const program = defineCommand("db:restore", "Restore a backup set into the datab
   .option("--allow-schema-mismatch", "restore even when migrations or columns differ from the backup's", false)
   .option("--continue-on-conflict", "skip-existing: restore the other rows when some clash or lack a parent", false)
   .option("--lock-timeout <seconds>", "how long to wait for other sessions' locks on the tables", positiveInteger("--lock-timeout"), 30)
-  .option("--dir <dir>", "backup directory for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
+  .option("--dir <location>", "backup location (directory or s3://bucket/prefix) for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
   .option("--json", "print the report as JSON on stdout (human output goes to stderr)", false)
   .addHelpText(
     "after",

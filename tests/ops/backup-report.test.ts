@@ -54,6 +54,13 @@ describe("db:backup-report (the nightly run summary)", () => {
     const text = await runScript("db-backup-report", [], { BACKUP_DIR: dir });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /Follow\s+\d+\s+\d+\s+-2/);
+
+    const list = await runScript("db-backup-report", ["--list"], { BACKUP_DIR: dir });
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.trim().split("\n");
+    assert.match(lines[0]!, /^2 backup sets in .*, newest first:$/);
+    assert.match(lines[1]!, /^ {2}\S+Z {2}scheduled .* plaintext {2}\/.*backup-summary-.*\.json$/);
+    assert.match(lines[2]!, /^ {2}\S+Z {2}scheduled .*backup-summary-/, "the older set, a day old");
   });
 
   it("fails clearly (exit 1) when there is no backup set", async () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rename, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
@@ -7,6 +7,7 @@ import { listBackupSets, verifyBackupSet } from "../../scripts/lib/backup/index.
 import { createReporter } from "../../scripts/lib/cli.ts";
 import { pruneAfterBackup } from "../../scripts/lib/retention/report.ts";
 import type { PruneReport } from "../../scripts/lib/retention/prune.ts";
+import type { StatusReport } from "../../scripts/lib/status/status.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -97,6 +98,31 @@ describe("db:prune-backups", () => {
     const files = await filesIn(dir);
     assert.ok(!files.includes(path.basename(marker)));
     for (const table of set!.summary.tables) assert.ok(!files.includes(table.file), `${table.file} deleted`);
+  });
+
+  it("incomplete sets (files of a backup that never wrote its summary): shown by status, removed by prune once a day old", async () => {
+    const dead = "2026-11-20T02-00-00-000Z";
+    const running = "2026-11-30T23-59-59-000Z";
+    const deadFiles = [`users-backup-${dead}.json`, `.follows-backup-${dead}.json.partial-0a1b2c3d`];
+    const runningFiles = [`.users-backup-${running}.json.gz.partial-9f8e7d6c`];
+    for (const name of [...deadFiles, ...runningFiles]) await writeFile(path.join(dir, name), "[\n");
+    const twoDaysAgo = new Date(Date.now() - 2 * DAY);
+    for (const name of deadFiles) await utimes(path.join(dir, name), twoDaysAgo, twoDaysAgo);
+
+    const status = await runScript("db-status", ["--json", "--no-verify"], { DATABASE_URL: db.url, BACKUP_DIR: dir });
+    assert.equal(status.code, 0, status.stderr);
+    const shown = (JSON.parse(status.stdout) as StatusReport).incompleteSets;
+    assert.deepEqual(shown.map((set) => [set.timestamp, set.objects.sort()]), [[running, runningFiles], [dead, [...deadFiles].sort()]]);
+    assert.match(status.stderr, new RegExp(`incomplete set ${dead}: 2 files, .* no summary`));
+
+    const result = await runScript("db-prune-backups", ["--dir", dir, "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as PruneReport;
+    assert.deepEqual(report.incomplete.map((set) => [set.timestamp, set.removed]), [[running, false], [dead, true]]);
+    assert.equal(report.deleted.length, 0, "no complete set is touched by the defaults");
+    const files = await filesIn(dir);
+    for (const name of deadFiles) assert.ok(!files.includes(name), `${name} removed`);
+    for (const name of [...runningFiles, ...Object.keys(FOREIGN_FILES)]) assert.ok(files.includes(name), `${name} kept`);
   });
 
   it("rejects bad counts with exit 2 and deletes nothing", async () => {

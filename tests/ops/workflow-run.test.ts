@@ -1,13 +1,16 @@
 // Runs the nightly workflow's own `run:` steps — the very commands, in the
 // same order, through bash -eo pipefail like the runner — against a test
-// database. BACKUP_DIR is pointed at a temporary directory; the dependency
-// install step is not re-run (the suite already runs on installed packages).
+// database: without BACKUP_REPOSITORY (BACKUP_DIR pointed at a temporary
+// directory, the artifact path checked) and with it (a bucket on the suite's
+// S3 server). The dependency install step is not re-run (the suite already
+// runs on installed packages).
 import assert from "node:assert/strict";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { listBackupSets, verifyBackupSet } from "../../scripts/lib/backup/index.ts";
+import { createBackup, listBackupSets, verifyBackupSet } from "../../scripts/lib/backup/index.ts";
+import { emptyLocation, objectNames, s3Location } from "../helpers/s3.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { createTestDatabase, urlForDatabase, type TestDatabase } from "../helpers/database.ts";
 import { startWebhookServer, type WebhookServer } from "./http-server.ts";
@@ -56,6 +59,7 @@ describe("the nightly workflow's commands, run in order against a test database"
         ["Warn when backups are not encrypted", "success"],
         ["Back up the database", "success"],
         ["Verify the backup against the database", "success"],
+        ["Prune old sets in the backup repository", "skipped"],
         ["Name the artifact", "success"],
         ["Upload the backup set", "not run here"],
         ["Write the run summary", "success"],
@@ -84,6 +88,7 @@ describe("the nightly workflow's commands, run in order against a test database"
 
     assert.match(job.summary, /^## Database backup /);
     assert.ok(job.summary.includes("| User | 30 | - |"), job.summary);
+    assert.match(job.summary, /Charts appear once the backup location holds two or more sets/);
     assert.equal(webhook.requests.length, 0, "no alert on success");
   });
 
@@ -115,5 +120,51 @@ describe("the nightly workflow's commands, run in order against a test database"
     assert.equal((await listBackupSets(dir)).length, before, "no new set, no partial set");
     const alerts = webhook.requests.map((r) => (JSON.parse(r.body) as { text: string }).text);
     assert.ok(alerts.some((text) => /Nightly database backup failed/.test(text) && /runs\/99/.test(text)), alerts.join("\n---\n"));
+  });
+
+  describe("with BACKUP_REPOSITORY (an s3:// location and the AWS secrets)", () => {
+    let repository: string;
+    const awsSecrets = () =>
+      Object.fromEntries(
+        ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL_S3"].map((name) => [name, process.env[name] ?? ""]),
+      );
+    before(() => {
+      repository = s3Location("nightly");
+    });
+    after(() => emptyLocation(repository));
+
+    const runNightly = () =>
+      runJob(workflow, "backup", {
+        secrets: { ALERT_WEBHOOK_URL: webhook.url, BACKUP_ENCRYPTION_KEY: "", DATABASE_URL: db.url, BACKUP_REPOSITORY: repository, ...awsSecrets() },
+        runnerEnv: { GITHUB_RUN_NUMBER: "8", GITHUB_REPOSITORY: "acme/app", GITHUB_RUN_ID: "100" },
+        skipRun: isInstall,
+      });
+
+    it("writes the set to the bucket, verifies and prunes it there, uploads no artifact; the summary compares with last night's set and charts", async () => {
+      // Last night's set, already in the bucket (written by the library, as the previous run's backup step would).
+      await createBackup({ target: db.target, outDir: repository, kind: "scheduled", gzip: true });
+      await db.pool.query(`DELETE FROM "Like" WHERE id IN (SELECT id FROM "Like" ORDER BY id LIMIT 2)`);
+      const job = await runNightly();
+      assert.deepEqual(job.steps.filter((s) => s.outcome === "failure").map((s) => `${s.step.name}\n${s.stderr}`), []);
+      const outcomes = Object.fromEntries(job.steps.map((s) => [s.step.name, s.outcome]));
+      assert.equal(outcomes["Back up the database"], "success");
+      assert.equal(outcomes["Verify the backup against the database"], "success");
+      assert.equal(outcomes["Prune old sets in the backup repository"], "success");
+      assert.equal(outcomes["Name the artifact"], "skipped");
+      assert.equal(outcomes["Upload the backup set"], "skipped");
+      const prune = job.steps.find((s) => s.step.name === "Prune old sets in the backup repository")!;
+      assert.match(prune.stdout, /retention \(last 7, daily 30, weekly 12, monthly 12\) in s3:\/\/.*\n[^]*2 sets kept, 0 deleted/);
+
+      const sets = await listBackupSets(repository);
+      assert.equal(sets.length, 2, "tonight's set next to last night's");
+      assert.equal(sets[0]!.summary.kind, "scheduled");
+      const likes = Number((await db.pool.query(`SELECT count(*) FROM "Like"`)).rows[0].count);
+      assert.ok(job.summary.includes(`| Like | ${likes} | ${likes + 2} | -2 |`), job.summary);
+      assert.match(job.summary, /### The last 2 backup sets in this location/);
+      assert.match(job.summary, /```mermaid\nxychart-beta\n {2}title "User rows"\n {2}x-axis \["[^"]+", "[^"]+"\]\n {2}y-axis "rows"\n {2}line \[30, 30\]\n```/);
+      assert.match(job.summary, /title "Set size \((B|KiB|MiB)\)"/);
+      const names = await objectNames(repository);
+      assert.deepEqual(names, sets.flatMap((set) => [set.summaryPath.split("/").at(-1)!, ...set.summary.tables.map((t) => t.file)]).sort());
+    });
   });
 });

@@ -2,7 +2,7 @@
 // runner does: `bash --noprofile --norc -eo pipefail` (the workflow sets
 // `shell: bash`), env merged workflow → job → step, $GITHUB_OUTPUT and
 // $GITHUB_STEP_SUMMARY as files, steps skipped after a failure unless their
-// `if:` is failure()/always(). `uses:` steps are returned for the test to check.
+// `if:` is failure()/always() (or an env comparison). `uses:` steps are returned for the test to check.
 // Only the expressions the workflows use are understood; anything else throws,
 // so a workflow change cannot slip past the test unevaluated.
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
@@ -92,6 +92,17 @@ export interface RunJobOptions {
   skipRun?: (step: WorkflowStep) => boolean;
 }
 
+/** A step's `if:`: failure(), always(), or env.NAME == '' / != '' (which, like GitHub, also needs every earlier step to have succeeded). */
+function shouldRun(condition: string | undefined, failed: boolean, context: ExpressionContext): boolean {
+  if (!condition) return !failed;
+  if (condition === "always()") return true;
+  if (condition === "failure()") return failed;
+  const comparison = /^env\.(\w+) (==|!=) ''$/.exec(condition);
+  if (!comparison) throw new Error(`unsupported if: ${condition}`);
+  const empty = (context.env[comparison[1]!] ?? "") === "";
+  return !failed && (comparison[2] === "==" ? empty : !empty);
+}
+
 export async function runJob(workflow: Workflow, jobName: string, options: RunJobOptions): Promise<JobRun> {
   const job = workflow.jobs[jobName];
   if (!job) throw new Error(`no job ${jobName}`);
@@ -107,9 +118,7 @@ export async function runJob(workflow: Workflow, jobName: string, options: RunJo
   const runs: StepRun[] = [];
   let failed = false;
   for (const [index, step] of job.steps.entries()) {
-    const condition = step.if?.trim();
-    if (condition && !["failure()", "always()"].includes(condition)) throw new Error(`unsupported if: ${condition}`);
-    const runsNow = condition === "always()" || (condition === "failure()" ? failed : !failed);
+    const runsNow = shouldRun(step.if?.trim(), failed, context);
     if (!runsNow || !step.run) {
       runs.push({ step, outcome: runsNow ? "not run here" : "skipped", stdout: "", stderr: "" });
       continue;

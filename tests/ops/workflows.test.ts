@@ -82,22 +82,27 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     assert.match((await packageJson()).packageManager, /^pnpm@\d+\.\d+\.\d+$/);
   });
 
-  it("gets DATABASE_URL, BACKUP_ENCRYPTION_KEY and ALERT_WEBHOOK_URL from secrets", () => {
+  it("gets DATABASE_URL, BACKUP_ENCRYPTION_KEY, ALERT_WEBHOOK_URL, BACKUP_REPOSITORY and the AWS variables from secrets", () => {
     const env = workflow.jobs.backup!.env!;
-    for (const name of ["DATABASE_URL", "BACKUP_ENCRYPTION_KEY", "ALERT_WEBHOOK_URL"]) {
+    for (const name of ["DATABASE_URL", "BACKUP_ENCRYPTION_KEY", "ALERT_WEBHOOK_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL_S3"]) {
       assert.equal(env[name], `\${{ secrets.${name} }}`);
     }
+    assert.equal(workflow.env?.BACKUP_REPOSITORY, "${{ secrets.BACKUP_REPOSITORY }}");
+    assert.equal(workflow.env?.BACKUP_DIR, "${{ secrets.BACKUP_REPOSITORY || 'backups' }}", "every command uses the repository when it is set");
     for (const command of runCommands(steps)) assert.doesNotMatch(command, /\$\{\{/, "values reach commands through env only (no expression injection)");
   });
 
-  it("backs up (gzip, scheduled — or pre-migration when chosen), verifies against the database, uploads, then summarises — in that order", () => {
+  it("backs up (gzip, scheduled — or pre-migration when chosen), verifies against the database, prunes the repository or uploads, then summarises — in that order", () => {
     const order = steps.map((step) => step.uses?.split("@")[0] ?? step.run!.trim());
     const position = (text: string) => order.findIndex((entry) => entry.includes(text));
     const backup = position("pnpm run db:backup ");
     const verify = position("pnpm run db:verify-backup");
+    const prune = position("pnpm run db:prune-backups");
     const upload = position("actions/upload-artifact");
     const summary = position("pnpm --silent run db:backup-report");
-    assert.ok(position("pnpm install") < backup && backup < verify && verify < upload && upload < summary, order.join("\n"));
+    assert.ok(position("pnpm install") < backup && backup < verify && verify < prune && prune < upload && upload < summary, order.join("\n"));
+    assert.equal(steps[prune]!.if, "env.BACKUP_REPOSITORY != ''", "prunes only a repository that outlives the runner");
+    assert.equal(steps[upload]!.if, "env.BACKUP_REPOSITORY == ''", "the artifact only without a repository");
     assert.equal(
       steps[backup]!.run!.trim(),
       [
@@ -120,6 +125,10 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     assert.equal(upload.with?.["if-no-files-found"], "error");
     assert.ok(Number.isInteger(workflow.env?.ARTIFACT_RETENTION_DAYS));
     assert.equal(text.match(/retention-days/g)?.length, 1);
+    for (const name of ["RETENTION_KEEP_LAST", "RETENTION_KEEP_DAILY", "RETENTION_KEEP_WEEKLY", "RETENTION_KEEP_MONTHLY"]) {
+      assert.ok(Number.isInteger(workflow.env?.[name]), `${name} is set once, at the top`);
+    }
+    assert.ok(Number(workflow.env?.RETENTION_KEEP_DAILY) >= 30, "30 nightly sets stay for the summary's chart");
     const naming = steps.find((step) => step.id === "artifact")!;
     assert.match(naming.run!, /database-backup-\$\(date -u \+%Y-%m-%d\)-run-\$\{GITHUB_RUN_NUMBER\}/);
   });

@@ -1,10 +1,10 @@
 // What db:backup and db:pre-migration-backup share: options, the encryption
 // key from the environment, SIGINT/SIGTERM handling, progress and the report.
-import path from "node:path";
 import type { Command } from "commander";
 import { commaList, createReporter, type Reporter } from "../cli.ts";
 import { requireDatabaseUrl } from "../config.ts";
 import { retentionPolicyFromEnv } from "../retention/policy.ts";
+import { resolveLocation } from "../repository/index.ts";
 import { formatBytes } from "../status/format.ts";
 import { pruneAfterBackup } from "../retention/report.ts";
 import { createBackup } from "./create-backup.ts";
@@ -24,7 +24,7 @@ export interface BackupCommandOptions {
 /** The options both backup commands take. */
 export function withBackupOptions(command: Command): Command {
   return command
-    .option("--out <dir>", "directory for the backup set (default: $BACKUP_DIR or backups/)")
+    .option("--out <location>", "directory or s3://bucket/prefix for the backup set (default: $BACKUP_DIR or backups/)")
     .option(
       "--schemas <names>",
       "the schemas to back up, comma-separated, the first one primary (default: the Prisma datasource's schemas, else DATABASE_URL's ?schema=, else public)",
@@ -79,7 +79,7 @@ export async function runBackupCommand(kind: BackupKind, options: BackupCommandO
   // A malformed BACKUP_RETENTION is a configuration error before anything is written.
   retentionPolicyFromEnv();
   const reporter = createReporter(options.json ?? false);
-  const outDir = options.out ? path.resolve(options.out) : defaultBackupDir();
+  const outDir = options.out ? resolveLocation(options.out) : defaultBackupDir();
   const encryptionKey = encryptionKeyFromEnv();
   if (!encryptionKey) reporter.warn(`${ENCRYPTION_KEY_VARIABLE} is not set: the backup files are not encrypted (they hold emails and wallet addresses).`);
 

@@ -1,10 +1,12 @@
 // createBackup: every selected table read in one snapshot and streamed to its
-// own file (COPY text → JSON array → [gzip] → [AES-256-GCM] → 0600 temp file),
-// checksummed on the way; files renamed into place only when all are done;
-// the summary written last. Any failure removes what was written and alerts.
+// own object in the backup repository (COPY text → JSON array → [gzip] →
+// [AES-256-GCM] → a local 0600 temp file or a multipart upload), checksummed
+// on the way; committed only when all are done; the summary written last, so
+// its presence marks a complete set. Any failure removes what was written
+// (as far as the storage allows) and alerts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Readable, type Transform } from "node:stream";
+import type { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sendAlert } from "../alerts.ts";
 import { PROJECT_ROOT, describeTarget, type DatabaseTarget } from "../config.ts";
@@ -13,7 +15,8 @@ import { ConfigError, OperationError, UsageError } from "../errors.ts";
 import { defaultSchemas } from "../schemas.ts";
 import { tableKey, tableLabel, type TableInfo } from "../tables.ts";
 import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
-import { Digest, PendingFile, describeFileError, gzipLayer, prepareBackupDir, syncDirectory } from "./files.ts";
+import { openRepository, writeObjectText, type PendingObject } from "../repository/index.ts";
+import { Digest, gzipLayer } from "./layers.ts";
 import { CopyTextToJsonArray } from "./copy-to-json.ts";
 import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
 import { openSnapshot, type Snapshot } from "./snapshot.ts";
@@ -29,6 +32,7 @@ export interface BackupProgress {
 
 export interface BackupOptions {
   target: DatabaseTarget;
+  /** The backup location: a directory or s3://bucket/prefix. */
   outDir: string;
   kind: BackupKind;
   /** Schemas to cover (default: defaultSchemas() of the URL); the first is the primary one. */
@@ -57,13 +61,14 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
   const started = performance.now();
   const createdAt = new Date();
   const timestamp = backupTimestamp(createdAt);
-  const pending: PendingFile[] = [];
+  const pending: PendingObject[] = [];
   let snapshot: Snapshot | null = null;
   const onAbort = () => snapshot?.destroy();
   options.signal?.addEventListener("abort", onAbort);
   try {
     options.signal?.throwIfAborted();
-    await prepareBackupDir(options.outDir);
+    const repository = openRepository(options.outDir);
+    await repository.prepareForWriting();
     const setKey = options.encryptionKey !== undefined ? await newSetKey(options.encryptionKey) : null;
     const schemas = options.schemas && options.schemas.length > 0 ? options.schemas : defaultSchemas(options.target.url);
     const selection = { schemas, tables: options.tables, excludeTables: options.excludeTables };
@@ -77,7 +82,7 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     const entries: BackupTableEntry[] = [];
     for (const table of snapshot.tables) {
       const fileName = tableFileName(stems.get(tableLabel(table, primary))!, timestamp, layers);
-      const file = new PendingFile(options.outDir, fileName);
+      const file = repository.openWrite(fileName);
       pending.push(file);
       entries.push(await writeTableFile(snapshot, table, file, fileName, setKey, options));
     }
@@ -108,12 +113,8 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     options.signal?.throwIfAborted();
     for (const file of pending) await file.commit();
     summary.durationMs = Math.round(performance.now() - started);
-    const summaryFile = new PendingFile(options.outDir, summaryFileName(timestamp));
-    pending.push(summaryFile);
-    await writeAll(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
-    await summaryFile.commit();
-    await syncDirectory(options.outDir);
-    return { summaryPath: summaryFile.finalPath, summary };
+    const summaryPath = await writeObjectText(repository, summaryFileName(timestamp), `${JSON.stringify(summary, null, 2)}\n`);
+    return { summaryPath, summary };
   } catch (error) {
     snapshot?.destroy();
     await Promise.all(pending.map((file) => file.discard()));
@@ -142,18 +143,10 @@ function foreignKeysLeaving(tables: TableInfo[], schemas: string[]): string[] {
   );
 }
 
-async function writeAll(file: PendingFile, text: string): Promise<void> {
-  try {
-    await pipeline(Readable.from([Buffer.from(text)]), file.writable());
-  } catch (error) {
-    throw describeFileError(error, "write", file.tempPath);
-  }
-}
-
 async function writeTableFile(
   snapshot: Snapshot,
   table: TableInfo,
-  file: PendingFile,
+  file: PendingObject,
   fileName: string,
   setKey: SetKey | null,
   options: BackupOptions,
@@ -178,9 +171,9 @@ async function writeTableFile(
   if (setKey) layers.push(plaintext, createEncryptStream(setKey, fileName));
   layers.push(stored);
   try {
-    await pipeline([...layers, file.writable()], { signal: options.signal });
+    await pipeline([...layers, file.writable], { signal: options.signal });
   } catch (error) {
-    throw tableFailure(error, table.name, file);
+    throw tableFailure(error, table.name);
   }
   if (copy.rowCount !== rows.rows) {
     throw new OperationError(`table ${table.name}: PostgreSQL sent ${copy.rowCount} rows but ${rows.rows} were written`);
@@ -209,13 +202,10 @@ async function writeTableFile(
   return entry;
 }
 
-function tableFailure(error: unknown, table: string, file: PendingFile): Error {
+/** Storage failures arrive already described (the repository's streams say what failed and what to do). */
+function tableFailure(error: unknown, table: string): Error {
   if (error instanceof OperationError) return error;
-  const code = (error as NodeJS.ErrnoException).code;
   if ((error as Error).name === "AbortError") return error as Error;
-  if (code && /^E[A-Z]+$/.test(code) && (error as NodeJS.ErrnoException).syscall !== "read") {
-    return describeFileError(error, "write", file.tempPath);
-  }
   return new OperationError(`reading table ${table} failed: ${describeDatabaseError(error)}`);
 }
 

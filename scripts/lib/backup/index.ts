@@ -10,6 +10,7 @@ export {
   readSummary,
   resolveSummaryPath,
   summarySchemas,
+  tableFilePath,
   type BackupKind,
   type BackupSequence,
   type BackupSummary,

@@ -1,6 +1,7 @@
 // File names of a backup set. One name per table
 // (`<table-in-kebab-case-plural>-backup-<timestamp>.json[.gz][.enc]`) and the
-// summary (`backup-summary-<timestamp>.json`), which is written last.
+// summary (`backup-summary-<timestamp>.json`), which is written last; and the
+// marker a prune leaves while it deletes a set.
 
 /** 2025-07-05T21:00:00.000Z -> 2025-07-05T21-00-00-000Z (safe in file names on every OS). */
 export function backupTimestamp(date: Date): string {
@@ -17,6 +18,27 @@ export function summaryFileName(timestamp: string): string {
 /** The timestamp of a summary file name, or null for any other file. */
 export function timestampOfSummaryFile(fileName: string): string | null {
   return SUMMARY_FILE.exec(fileName)?.[1] ?? null;
+}
+
+const TABLE_FILE = new RegExp(`^[^./][^/]*-backup-(${TIMESTAMP_PATTERN})\\.json(?:\\.gz)?(?:\\.enc)?$`);
+
+/** The timestamp of a table file name (`<stem>-backup-<timestamp>.json[.gz][.enc]`), or null for any other file. */
+export function timestampOfTableFile(fileName: string): string | null {
+  return TABLE_FILE.exec(fileName)?.[1] ?? null;
+}
+
+const PRUNING_SUFFIX = ".pruning";
+
+/** The hidden marker db:prune-backups writes (a copy of the summary) while it deletes a set's files. */
+export function pruneMarkerName(summaryName: string): string {
+  return `.${summaryName}${PRUNING_SUFFIX}`;
+}
+
+/** The summary name a prune marker stands for, or null for any other name. */
+export function summaryOfPruneMarker(name: string): string | null {
+  if (!name.startsWith(".") || !name.endsWith(PRUNING_SUFFIX)) return null;
+  const summaryName = name.slice(1, -PRUNING_SUFFIX.length);
+  return timestampOfSummaryFile(summaryName) ? summaryName : null;
 }
 
 /** Splits PointTransaction, DailyPointsLog, _prisma_migrations, "audit log" into lower-case words. */
@@ -72,9 +94,4 @@ export function tableFileStems(tables: string[]): Map<string, string> {
     stems.set(table, stem);
   }
   return stems;
-}
-
-/** Hidden, clearly unfinished name a file is written under before its rename. */
-export function temporaryFileName(finalName: string, token: string): string {
-  return `.${finalName}.partial-${token}`;
 }

@@ -1,11 +1,11 @@
-// Reading a table file back: file → checksum → [AES-256-GCM] → [gunzip] →
+// Reading a table file back: repository object → checksum → [AES-256-GCM] → [gunzip] →
 // JSON-array lines. Shared by verify and by readTableRowBatches (which restore loads from).
-import { createReadStream } from "node:fs";
 import path from "node:path";
 import { pipeline, type Readable, type Transform } from "node:stream";
 import { ConfigError, OperationError } from "../errors.ts";
 import { ENCRYPTION_KEY_VARIABLE, WrongKeyError, createDecryptStream, existingSetKey, type SetKey } from "./encryption.ts";
-import { Digest, gunzipLayer } from "./files.ts";
+import { openObject } from "../repository/index.ts";
+import { Digest, gunzipLayer } from "./layers.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
 import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
@@ -41,7 +41,8 @@ export function openTableContent(
 ): TableContent {
   const stored = new Digest();
   const plaintext = setKey ? new Digest() : null;
-  const stages: (Readable | Transform)[] = [createReadStream(tableFilePath(summaryPath, entry)), stored];
+  const { repository, name } = openObject(tableFilePath(summaryPath, entry));
+  const stages: (Readable | Transform)[] = [repository.openRead(name), stored];
   if (setKey && plaintext) stages.push(createDecryptStream(setKey, entry.file), plaintext);
   if (summary.compression === "gzip" && options.decompress !== false) stages.push(gunzipLayer());
   // pipeline() destroys every stage with the first error, so `content`'s consumer sees it.

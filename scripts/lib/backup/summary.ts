@@ -1,9 +1,8 @@
 // The backup summary: what a set holds and the checksums that prove it. It is
 // written last, so its presence marks a complete set; sets are found by it.
-import { readdir, readFile, stat } from "node:fs/promises";
-import path from "node:path";
-import { PROJECT_ROOT } from "../config.ts";
 import { OperationError, UsageError } from "../errors.ts";
+import { defaultRepositoryLocation, openObject, openRepository, readObjectText, resolveLocation } from "../repository/index.ts";
+import { baseName } from "../repository/location.ts";
 import type { EncryptionInfo } from "./encryption.ts";
 import { timestampOfSummaryFile } from "./naming.ts";
 import { FORMAT_VERSION } from "./row-encoding.ts";
@@ -101,18 +100,18 @@ export function entryLabel(summary: BackupSummary, entry: TableRef): string {
   return tableLabel(entry, summary.database.schema);
 }
 
-/** BACKUP_DIR, or <project>/backups. */
+/** BACKUP_DIR (a directory or s3://bucket/prefix), or <project>/backups. */
 export function defaultBackupDir(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.BACKUP_DIR?.trim();
-  return configured ? path.resolve(configured) : path.join(PROJECT_ROOT, "backups");
+  return defaultRepositoryLocation(env);
 }
 
-/** Absolute path of a table file; refuses names that would leave the set's directory. */
+/** Location of a table file, next to its summary; refuses names that would leave the set's repository. */
 export function tableFilePath(summaryPath: string, entry: BackupTableEntry): string {
-  if (path.basename(entry.file) !== entry.file || entry.file.startsWith(".")) {
-    throw new OperationError(`${path.basename(summaryPath)} names an invalid table file "${entry.file}"; the summary was altered`);
+  if (!/^[^/\\\0]+$/.test(entry.file) || entry.file.startsWith(".")) {
+    throw new OperationError(`${baseName(summaryPath)} names an invalid table file "${entry.file}"; the summary was altered`);
   }
-  return path.join(path.dirname(summaryPath), entry.file);
+  const { repository } = openObject(summaryPath);
+  return repository.locationOf(entry.file);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -164,8 +163,10 @@ function summaryShapeProblem(value: unknown): string | null {
 export async function readSummary(summaryPath: string): Promise<BackupSummary> {
   let text: string;
   try {
-    text = await readFile(summaryPath, "utf8");
+    const { repository, name } = openObject(summaryPath);
+    text = await readObjectText(repository, name);
   } catch (error) {
+    if (error instanceof OperationError || error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new UsageError(`no backup summary at ${summaryPath}; pass a backup-summary-<timestamp>.json file or "latest"`);
     throw new OperationError(`cannot read ${summaryPath}: ${(error as Error).message}`);
@@ -181,24 +182,21 @@ export async function readSummary(summaryPath: string): Promise<BackupSummary> {
   return value as BackupSummary;
 }
 
-/** Every complete backup set in `backupDir`, newest first. Files this tool did not write are ignored. */
+/** Summaries read at once from a bucket: enough to hide the round trips, few enough to be polite. */
+const SUMMARY_READS_IN_FLIGHT = 8;
+
+/** Every complete backup set in `backupDir` (a directory or s3:// location), newest first. Files this tool did not write are ignored. */
 export async function listBackupSets(backupDir: string): Promise<{ summaryPath: string; summary: BackupSummary }[]> {
-  let names: string[];
-  try {
-    names = await readdir(backupDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new OperationError(`cannot list backup directory ${backupDir}: ${(error as Error).message}`);
-  }
+  const repository = openRepository(backupDir);
+  const summaryPaths = (await repository.list())
+    .filter((object) => timestampOfSummaryFile(object.name))
+    .map((object) => repository.locationOf(object.name));
   const sets: { summaryPath: string; summary: BackupSummary }[] = [];
-  for (const name of names) {
-    if (!timestampOfSummaryFile(name)) continue;
-    const summaryPath = path.join(backupDir, name);
-    try {
-      sets.push({ summaryPath, summary: await readSummary(summaryPath) });
-    } catch {
-      // A file named like a summary that this tool cannot read is not one of its sets.
-    }
+  for (let start = 0; start < summaryPaths.length; start += SUMMARY_READS_IN_FLIGHT) {
+    const batch = summaryPaths.slice(start, start + SUMMARY_READS_IN_FLIGHT);
+    const read = await Promise.all(batch.map((summaryPath) => readSummary(summaryPath).then((summary) => ({ summaryPath, summary }), () => null)));
+    // A file named like a summary that this tool cannot read is not one of its sets.
+    sets.push(...read.filter((set) => set !== null));
   }
   return sets.sort((a, b) => b.summary.timestamp.localeCompare(a.summary.timestamp));
 }
@@ -214,14 +212,14 @@ export async function resolveSummaryPath(fromArg: string, backupDir: string): Pr
     }
     return newest.summaryPath;
   }
-  const summaryPath = path.resolve(fromArg);
-  let info;
-  try {
-    info = await stat(summaryPath);
-  } catch {
-    throw new UsageError(`no such backup summary: ${fromArg}; pass a backup-summary-<timestamp>.json file or "latest"`);
-  }
-  if (!info.isFile() || !timestampOfSummaryFile(path.basename(summaryPath))) {
+  const summaryPath = resolveLocation(fromArg);
+  const { repository, name } = openObject(summaryPath);
+  const info = await repository.stat(name).catch((error: unknown) => {
+    if (error instanceof OperationError) throw error;
+    return null;
+  });
+  if (!info) throw new UsageError(`no such backup summary: ${fromArg}; pass a backup-summary-<timestamp>.json file or "latest"`);
+  if (!timestampOfSummaryFile(name)) {
     throw new UsageError(`${fromArg} is not a backup summary; pass a backup-summary-<timestamp>.json file or "latest"`);
   }
   return summaryPath;

@@ -3,7 +3,6 @@
 // JSON-array structure, every row read by the strict RowParser restore uses
 // (unless checkRowShapes is off), and the row count — and, with againstDb,
 // compares the counts with the live database (drift).
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
@@ -13,6 +12,7 @@ import { discoverTables, tableKey, tableLabel, tableRelation } from "../tables.t
 import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
 import { RowFormatError, RowParser } from "./row-parser.ts";
+import { openObject } from "../repository/index.ts";
 import { authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
 import { entryLabel, readSummary, summarySchemas, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
@@ -120,10 +120,12 @@ async function verifyTableFile(
 ): Promise<{ rows: number | null; bytes: number | null; problems: string[] }> {
   let bytes: number;
   try {
-    bytes = (await stat(tableFilePath(summaryPath, entry))).size;
+    const { repository, name } = openObject(tableFilePath(summaryPath, entry));
+    const found = await repository.stat(name);
+    if (!found) return { rows: null, bytes: null, problems: ["the file is missing"] };
+    bytes = found.bytes;
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    return { rows: null, bytes: null, problems: [missing ? "the file is missing" : (error as Error).message] };
+    return { rows: null, bytes: null, problems: [(error as Error).message] };
   }
   if (keyProblem) return { rows: null, bytes, problems: [keyProblem] };
   // Decrypted bytes mean nothing until the GCM tag has been checked: authenticate before parsing.

@@ -1,9 +1,9 @@
 // The command line shared by db:safe-migrate, db:migrate-deploy (never
 // prompts) and db:migrate: options, the confirmation prompt, output, exit code.
-import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { defaultBackupDir } from "../backup/index.ts";
+import { resolveLocation } from "../repository/index.ts";
 import { createReporter, defineCommand, positiveInteger, runCli, type Reporter } from "../cli.ts";
 import { requireDatabaseUrl } from "../config.ts";
 import { loadPrismaProject } from "./prisma-project.ts";
@@ -29,7 +29,7 @@ export function withRunOptions(command: Command): Command {
     .option("--allow-data-loss", "apply even with unsuppressed data-loss findings (a pre-migration backup is taken first)")
     .option("--skip-live-checks", "analyse statically only (no queries on the tables' data)")
     .option("--live-check-timeout <seconds>", "statement_timeout of each live-data check", positiveInteger("--live-check-timeout"), 10)
-    .option("--backup-dir <dir>", "where the pre-migration backup and the report are written (default: BACKUP_DIR or backups/)")
+    .option("--backup-dir <location>", "directory or s3://bucket/prefix for the pre-migration backup and the report (default: BACKUP_DIR or backups/)")
     .option("--config <file>", "the prisma.config.ts to use (default: the project's), passed on to Prisma")
     .option("--json", "print the run report as JSON on stdout");
 }
@@ -43,7 +43,7 @@ export async function runSettings(command: string, options: RunCommandOptions, r
     allowDataLoss: Boolean(options.allowDataLoss),
     skipLiveChecks: Boolean(options.skipLiveChecks),
     liveCheckTimeoutMs: options.liveCheckTimeout * 1000,
-    backupDir: options.backupDir ? path.resolve(options.backupDir) : defaultBackupDir(),
+    backupDir: options.backupDir ? resolveLocation(options.backupDir) : defaultBackupDir(),
     log: (line: string) => reporter.info(line),
   } satisfies Partial<SafeMigrateOptions>;
 }

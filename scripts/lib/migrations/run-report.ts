@@ -1,8 +1,7 @@
-// The JSON report of a migration run (backups/migration-report-<timestamp>.json):
+// The JSON report of a migration run (migration-report-<timestamp>.json in the backup location):
 // the plan, findings, row counts before and after, the backup used, the outcome.
-import { mkdirSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { redactForLog } from "../redact.ts";
+import { openRepository, writeObjectText } from "../repository/index.ts";
 import type { Finding } from "./findings.ts";
 import type { CountChange, RowCounts } from "./integrity.ts";
 
@@ -48,10 +47,10 @@ export function redactReport(report: MigrationRunReport): MigrationRunReport {
   };
 }
 
-/** Writes the report (mode 0600: it holds statement text and table names) and returns its path. */
-export function writeRunReport(report: MigrationRunReport, dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `migration-report-${fileTimestamp(new Date(report.startedAt))}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...report, reportPath: file }, null, 2)}\n`, { mode: 0o600 });
-  return file;
+/** Writes the report next to the backups (owner-only: it holds statement text and table names) and returns its location. */
+export async function writeRunReport(report: MigrationRunReport, dir: string): Promise<string> {
+  const repository = openRepository(dir);
+  await repository.prepareForWriting();
+  const name = `migration-report-${fileTimestamp(new Date(report.startedAt))}.json`;
+  return writeObjectText(repository, name, `${JSON.stringify({ ...report, reportPath: repository.locationOf(name) }, null, 2)}\n`);
 }

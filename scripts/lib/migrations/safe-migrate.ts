@@ -24,7 +24,7 @@ export interface SafeMigrateOptions {
   allowDataLoss: boolean;
   skipLiveChecks: boolean;
   liveCheckTimeoutMs: number;
-  /** Where the pre-migration backup and the report go. */
+  /** Where the pre-migration backup and the report go: a directory or s3://bucket/prefix. */
   backupDir: string;
   /** Asks the operator on a terminal; null never prompts (CI, --json, db:migrate-deploy). */
   confirm: ((question: string) => Promise<boolean>) | null;
@@ -63,11 +63,11 @@ async function lockedRun(options: SafeMigrateOptions, pool: ReturnType<typeof cr
     pending: [], liveChecks: options.skipLiveChecks ? "skipped" : "done", findings: [], declaredRowLoss: [],
     allowedDataLoss: false, backup: null, counts: null, decreases: [], unexpectedDecreases: [], prismaOutput: null, guidance: [], reportPath: null,
   };
-  const finish = (code: number, write: boolean): RunResult => {
+  const finish = async (code: number, write: boolean): Promise<RunResult> => {
     report.finishedAt = new Date().toISOString();
     const published = redactReport(report);
     if (write) {
-      published.reportPath = writeRunReport(published, options.backupDir);
+      published.reportPath = await writeRunReport(published, options.backupDir);
       log(`Report: ${published.reportPath}`);
     }
     return { code, report: published };

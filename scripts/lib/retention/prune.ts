@@ -1,17 +1,22 @@
-// Deletes the backup sets a retention policy does not keep. Only whole sets,
-// and only the files a set's summary lists (the files the backup tool wrote):
-// anything else in the directory is never touched. The summary is first
-// renamed to a hidden marker so an interrupted prune never leaves a summary
-// that looks complete over missing files; the next prune finishes the job.
-import { readdir, rename, rm } from "node:fs/promises";
-import path from "node:path";
+// Deletes the backup sets a retention policy does not keep, in a directory or
+// a bucket alike. Only whole sets, and only the files a set's summary lists
+// (the files the backup tool wrote): anything else in the location is never
+// touched. A set goes summary first: a hidden marker (a copy of the summary)
+// is written, then the summary deleted, then the table files, then the
+// marker — so an interrupted prune never leaves a summary that looks complete
+// over missing files, and the next prune finishes the job from the marker.
+// Incomplete sets (a backup that never wrote its summary) are removed once a
+// day old. What the storage refuses to delete (an object lock, a retention
+// policy, permissions) is reported, and a set whose summary it keeps stays whole.
 import { listBackupSets, readSummary, type BackupSummary } from "../backup/index.ts";
+import { INCOMPLETE_SET_MIN_AGE_MS, incompleteSetsAmong } from "../backup/incomplete-sets.ts";
+import { pruneMarkerName, summaryOfPruneMarker } from "../backup/naming.ts";
 import { tableFilePath } from "../backup/summary.ts";
 import { OperationError } from "../errors.ts";
+import { openRepository, readObjectText, writeObjectText, type Repository } from "../repository/index.ts";
+import { baseName } from "../repository/location.ts";
 import { decideRetention } from "./select.ts";
 import type { RetentionPolicy } from "./policy.ts";
-
-const PRUNING_SUFFIX = ".pruning";
 
 export interface PrunedSet {
   summaryPath: string;
@@ -23,6 +28,14 @@ export interface PrunedSet {
   reasons: string[];
 }
 
+export interface IncompletePrune {
+  timestamp: string;
+  files: string[];
+  lastModified: string;
+  /** Removed (or would be, in a dry run): a day old. Younger ones may belong to a backup still running. */
+  removed: boolean;
+}
+
 export interface PruneReport {
   backupDir: string;
   policy: RetentionPolicy;
@@ -31,43 +44,70 @@ export interface PruneReport {
   deleted: PrunedSet[];
   /** Files of sets whose earlier prune was interrupted, deleted now. */
   resumed: string[];
+  incomplete: IncompletePrune[];
+  /** Files the storage refused to delete, with its reason; their sets stay complete or are finished by the next prune. */
+  refused: { file: string; reason: string }[];
 }
 
-/** The set's table files and its summary (tableFilePath refuses names that leave the set's directory). */
+/** The set's table files and its summary (tableFilePath refuses names that leave the set's location). */
 function filesOfSet(summaryPath: string, summary: BackupSummary): string[] {
   return [...summary.tables.map((entry) => tableFilePath(summaryPath, entry)), summaryPath];
 }
 
-function markerPath(summaryPath: string): string {
-  return path.join(path.dirname(summaryPath), `.${path.basename(summaryPath)}${PRUNING_SUFFIX}`);
+type Refused = PruneReport["refused"];
+
+async function removeAll(repository: Repository, files: string[], refused: Refused): Promise<boolean> {
+  const { kept } = await repository.remove(files.map(baseName));
+  refused.push(...kept.map(({ name, reason }) => ({ file: repository.locationOf(name), reason })));
+  return kept.length === 0;
 }
 
-async function deleteSet(summaryPath: string, files: string[]): Promise<void> {
-  const marker = markerPath(summaryPath);
-  await rename(summaryPath, marker);
-  for (const file of files.filter((file) => file !== summaryPath)) await rm(file, { force: true });
-  await rm(marker, { force: true });
+/** Deletes one set; false when the storage kept its summary (the set stays whole). */
+async function deleteSet(repository: Repository, set: PrunedSet, refused: Refused): Promise<boolean> {
+  const summaryName = baseName(set.summaryPath);
+  const marker = pruneMarkerName(summaryName);
+  await writeObjectText(repository, marker, await readObjectText(repository, summaryName));
+  if (!(await removeAll(repository, [set.summaryPath], refused))) {
+    await repository.remove([marker]);
+    return false;
+  }
+  // A table file the storage keeps leaves the marker in place: the next prune tries again.
+  if (await removeAll(repository, set.files.slice(0, -1), refused)) await repository.remove([marker]);
+  return true;
 }
 
 /** Finishes prunes that were interrupted: their markers still list the files to delete. */
-async function resumeInterrupted(backupDir: string, dryRun: boolean): Promise<string[]> {
-  const entries = await readdir(backupDir).catch(() => [] as string[]);
+async function resumeInterrupted(repository: Repository, names: Set<string>, dryRun: boolean, refused: Refused): Promise<string[]> {
   const resumed: string[] = [];
-  for (const entry of entries.filter((name) => name.startsWith(".backup-summary-") && name.endsWith(PRUNING_SUFFIX))) {
-    const marker = path.join(backupDir, entry);
-    const summaryPath = path.join(backupDir, entry.slice(1, -PRUNING_SUFFIX.length));
-    const files = filesOfSet(summaryPath, await readSummary(marker)).filter((file) => file !== summaryPath);
+  for (const name of names) {
+    const summaryName = summaryOfPruneMarker(name);
+    if (!summaryName) continue;
+    if (names.has(summaryName)) {
+      // Interrupted before the summary was deleted: the set is intact and is judged like any other.
+      if (!dryRun) await repository.remove([name]);
+      continue;
+    }
+    const marker = repository.locationOf(name);
+    const files = filesOfSet(repository.locationOf(summaryName), await readSummary(marker))
+      .slice(0, -1)
+      .filter((file) => names.has(baseName(file)));
     resumed.push(...files, marker);
-    if (dryRun) continue;
-    for (const file of files) await rm(file, { force: true });
-    await rm(marker, { force: true });
+    if (!dryRun && (await removeAll(repository, files, refused))) await repository.remove([name]);
   }
   return resumed;
 }
 
-export async function pruneBackups(backupDir: string, policy: RetentionPolicy, options: { dryRun?: boolean } = {}): Promise<PruneReport> {
+export async function pruneBackups(
+  backupDir: string,
+  policy: RetentionPolicy,
+  options: { dryRun?: boolean; now?: Date } = {},
+): Promise<PruneReport> {
   const dryRun = options.dryRun ?? false;
-  const resumed = await resumeInterrupted(backupDir, dryRun);
+  const now = options.now ?? new Date();
+  const repository = openRepository(backupDir);
+  const objects = await repository.list();
+  const refused: Refused = [];
+  const resumed = await resumeInterrupted(repository, new Set(objects.map((object) => object.name)), dryRun, refused);
   const sets = (await listBackupSets(backupDir)).map(({ summaryPath, summary }) => ({
     id: summaryPath,
     createdAt: new Date(summary.createdAt),
@@ -92,7 +132,19 @@ export async function pruneBackups(backupDir: string, policy: RetentionPolicy, o
     throw new OperationError(`${shared[0]} is listed by a set to keep and by a set to delete; not pruning anything — inspect those summaries.`);
   }
   if (!dryRun) {
-    for (const set of deleted) await deleteSet(set.summaryPath, set.files);
+    for (const set of [...deleted]) {
+      if (await deleteSet(repository, set, refused)) continue;
+      deleted.splice(deleted.indexOf(set), 1);
+      kept.push({ ...set, reasons: ["the storage refused to delete its summary"] });
+    }
   }
-  return { backupDir, policy, dryRun, kept, deleted, resumed };
+
+  const incomplete: IncompletePrune[] = [];
+  for (const set of incompleteSetsAmong(objects)) {
+    const files = set.objects.map((name) => repository.locationOf(name));
+    const removed = now.getTime() - new Date(set.lastModified).getTime() >= INCOMPLETE_SET_MIN_AGE_MS;
+    if (removed && !dryRun) await removeAll(repository, files, refused);
+    incomplete.push({ timestamp: set.timestamp, files, lastModified: set.lastModified, removed });
+  }
+  return { backupDir: repository.location, policy, dryRun, kept, deleted, resumed, incomplete, refused };
 }

@@ -1,7 +1,7 @@
 // Human-readable lines for a prune report, and the hook the backup CLI calls
 // at the end of a backup when BACKUP_RETENTION is set.
-import path from "node:path";
 import { sendAlert } from "../alerts.ts";
+import { baseName } from "../repository/location.ts";
 import type { Reporter } from "../cli.ts";
 import { describePolicy, retentionPolicyFromEnv } from "./policy.ts";
 import { pruneBackups, type PruneReport } from "./prune.ts";
@@ -9,9 +9,22 @@ import { pruneBackups, type PruneReport } from "./prune.ts";
 export function printPruneReport(report: PruneReport, reporter: Reporter): void {
   const verb = report.dryRun ? "would delete" : "deleted";
   reporter.info(`retention (${describePolicy(report.policy)}) in ${report.backupDir}${report.dryRun ? " — dry run, nothing deleted" : ""}`);
-  for (const set of report.kept) reporter.info(`  keep    ${path.basename(set.summaryPath)}  ${set.kind}  (${set.reasons.join(", ")})`);
-  for (const set of report.deleted) reporter.info(`  ${report.dryRun ? "delete?" : "deleted"} ${path.basename(set.summaryPath)}  ${set.kind}  (${set.files.length} files)`);
+  for (const set of report.kept) reporter.info(`  keep    ${baseName(set.summaryPath)}  ${set.kind}  (${set.reasons.join(", ")})`);
+  for (const set of report.deleted) reporter.info(`  ${report.dryRun ? "delete?" : "deleted"} ${baseName(set.summaryPath)}  ${set.kind}  (${set.files.length} files)`);
   if (report.resumed.length > 0) reporter.info(`  ${verb} ${report.resumed.length} files left by an interrupted prune`);
+  for (const set of report.incomplete) {
+    reporter.info(
+      set.removed
+        ? `  ${report.dryRun ? "delete?" : "deleted"} incomplete set ${set.timestamp} (${set.files.length} files without a summary, last written ${set.lastModified})`
+        : `  keep    incomplete set ${set.timestamp} (${set.files.length} files without a summary, written ${set.lastModified}: less than a day ago, a backup may still be writing it)`,
+    );
+  }
+  if (report.refused.length > 0) {
+    reporter.warn(
+      `the storage refused to delete ${report.refused.length} file(s) — an object lock or retention policy (expected while it lasts), or missing delete permission: ` +
+        report.refused.map((item) => `${baseName(item.file)} (${item.reason})`).join("; "),
+    );
+  }
   reporter.info(`${report.kept.length} sets kept, ${report.deleted.length} ${verb}`);
 }
 

@@ -1,9 +1,11 @@
 // What a backup run produced, against the set before it: per-table counts and
-// their change, size on disk, duration. The nightly workflow writes it as
-// Markdown into the run summary ($GITHUB_STEP_SUMMARY).
-import { stat } from "node:fs/promises";
-import path from "node:path";
-import { listBackupSets, readSummary } from "../backup/index.ts";
+// their change, stored size, duration, and the location's recent history. The
+// nightly workflow writes it as Markdown into the run summary ($GITHUB_STEP_SUMMARY).
+import { listBackupSets, readSummary, tableFilePath, type BackupSummary } from "../backup/index.ts";
+import { OperationError } from "../errors.ts";
+import { openObject, resolveLocation } from "../repository/index.ts";
+import { baseName } from "../repository/location.ts";
+import { historyMarkdown, historyOf, type HistoryPoint } from "./backup-history.ts";
 import { compareCounts, type TableCount } from "./status.ts";
 import { alignedTable, formatBytes, signed, thousands, type Cell, type Painter } from "./format.ts";
 
@@ -13,7 +15,7 @@ export interface BackupRunReport {
   kind: string;
   database: string;
   durationMs: number;
-  /** Bytes on disk of the set's files and its summary. */
+  /** Stored bytes of the set's files and its summary. */
   bytes: number;
   compression: string | null;
   encrypted: boolean;
@@ -21,16 +23,25 @@ export interface BackupRunReport {
   previous: { summaryPath: string; createdAt: string } | null;
   /** `now` is this set's count, `backup` the previous set's. */
   tables: TableCount[];
+  /** The location's last sets up to this one, oldest first (for the charts). */
+  history: HistoryPoint[];
+}
+
+async function storedBytes(location: string): Promise<number> {
+  const { repository, name } = openObject(location);
+  const found = await repository.stat(name);
+  if (!found) throw new OperationError(`${location} is missing; verify the set (pnpm run db:verify-backup)`);
+  return found.bytes;
 }
 
 export async function backupRunReport(summaryPath: string, backupDir: string): Promise<BackupRunReport> {
   const summary = await readSummary(summaryPath);
   const created = new Date(summary.createdAt).getTime();
-  const previous = (await listBackupSets(backupDir)).find(
-    (set) => path.resolve(set.summaryPath) !== path.resolve(summaryPath) && new Date(set.summary.createdAt).getTime() < created,
+  const sets = await listBackupSets(backupDir);
+  const previous = sets.find(
+    (set) => resolveLocation(set.summaryPath) !== resolveLocation(summaryPath) && new Date(set.summary.createdAt).getTime() < created,
   );
-  const dir = path.dirname(summaryPath);
-  const sizes = await Promise.all([summaryPath, ...summary.tables.map((table) => path.join(dir, table.file))].map(async (file) => (await stat(file)).size));
+  const sizes = await Promise.all([summaryPath, ...summary.tables.map((table) => tableFilePath(summaryPath, table))].map(storedBytes));
   return {
     summaryPath,
     createdAt: summary.createdAt,
@@ -42,6 +53,7 @@ export async function backupRunReport(summaryPath: string, backupDir: string): P
     encrypted: summary.encryption !== null,
     previous: previous ? { summaryPath: previous.summaryPath, createdAt: previous.summary.createdAt } : null,
     tables: compareCounts(summary.counts, previous?.summary.counts ?? null),
+    history: historyOf(sets, summary.createdAt),
   };
 }
 
@@ -59,13 +71,13 @@ export function backupRunMarkdown(report: BackupRunReport): string {
     "",
     `| | |`,
     `| --- | --- |`,
-    `| set | \`${path.basename(report.summaryPath)}\` |`,
+    `| set | \`${baseName(report.summaryPath)}\` |`,
     `| kind | ${report.kind} |`,
     `| database | ${report.database} |`,
     `| size | ${formatBytes(report.bytes)}${report.compression ? ` (${report.compression})` : ""} |`,
     `| encrypted | ${report.encrypted ? "yes" : "**no — plaintext personal data**"} |`,
     `| duration | ${(report.durationMs / 1000).toFixed(1)} s |`,
-    `| compared with | ${report.previous ? `\`${path.basename(report.previous.summaryPath)}\`` : "no earlier set in this run's directory"} |`,
+    `| compared with | ${report.previous ? `\`${baseName(report.previous.summaryPath)}\`` : "no earlier set in this backup location"} |`,
     "",
     "| table | rows | previous | change |",
     "| --- | ---: | ---: | ---: |",
@@ -75,6 +87,7 @@ export function backupRunMarkdown(report: BackupRunReport): string {
     ),
   ];
   if (shrunk.length > 0) lines.push("", `> [!WARNING]\n> Fewer rows than the previous backup in: ${shrunk.map((row) => row.table).join(", ")}.`);
+  lines.push("", ...historyMarkdown(report.history));
   return `${lines.join("\n")}\n`;
 }
 
@@ -82,13 +95,13 @@ export function backupRunText(report: BackupRunReport, paint: Painter): string[]
   const hasPrevious = report.previous !== null;
   const facts = alignedTable(
     [
-      ["set", path.basename(report.summaryPath)],
+      ["set", baseName(report.summaryPath)],
       ["kind", report.kind],
       ["database", report.database],
       ["size", `${formatBytes(report.bytes)}${report.compression ? ` (${report.compression})` : ""}`],
       ["encrypted", report.encrypted ? "yes" : { text: "no (plaintext personal data)", tone: "warn" }],
       ["duration", `${(report.durationMs / 1000).toFixed(1)} s`],
-      ["compared with", report.previous ? path.basename(report.previous.summaryPath) : "no earlier set"],
+      ["compared with", report.previous ? baseName(report.previous.summaryPath) : "no earlier set"],
     ],
     paint,
   );
@@ -106,4 +119,19 @@ export function backupRunText(report: BackupRunReport, paint: Painter): string[]
     [1, 2, 3],
   );
   return [...facts, "", ...counts];
+}
+
+/** Every set in a location, newest first: the list to choose a set from in an emergency. */
+export function setListText(backupDir: string, sets: { summaryPath: string; summary: BackupSummary }[]): string[] {
+  if (sets.length === 0) return [`no backup set in ${backupDir}`];
+  const rows = sets.map(({ summaryPath, summary }) => [
+    summary.createdAt,
+    summary.kind,
+    `${summary.tables.length} tables`,
+    `${thousands(summary.tables.reduce((sum, table) => sum + table.rows, 0))} rows`,
+    formatBytes(summary.tables.reduce((sum, table) => sum + table.bytes, 0)),
+    summary.encryption ? "encrypted" : "plaintext",
+    summaryPath,
+  ]);
+  return [`${sets.length} backup sets in ${backupDir}, newest first:`, ...alignedTable(rows, (_tone, text) => text, [2, 3, 4]).map((line) => `  ${line}`)];
 }

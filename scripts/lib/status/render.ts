@@ -1,7 +1,7 @@
 // db:status as a person reads it on a terminal: sections of aligned rows,
 // problems coloured (on a TTY only) and each followed by what to do.
-import path from "node:path";
-import { alignedTable, formatAge, signed, thousands, type Cell, type Painter } from "./format.ts";
+import { baseName } from "../repository/location.ts";
+import { alignedTable, formatAge, formatBytes, signed, thousands, type Cell, type Painter } from "./format.ts";
 import type { StatusReport } from "./status.ts";
 
 function countsSection(report: StatusReport, paint: Painter): string[] {
@@ -17,10 +17,18 @@ function countsSection(report: StatusReport, paint: Painter): string[] {
   return alignedTable(rows, paint, [1, 2, 3]).map((line) => `  ${line}`);
 }
 
+function incompleteLines(report: StatusReport, paint: Painter): string[] {
+  return report.incompleteSets.map(
+    (set) =>
+      `  ${paint("warn", "incomplete set")} ${set.timestamp}: ${set.objects.length} files, ${formatBytes(set.bytes)}, no summary (last written ${set.lastModified}) — ` +
+      "a backup that died or is still running; pnpm run db:prune-backups removes it once a day old",
+  );
+}
+
 function backupSection(report: StatusReport, paint: Painter): string[] {
   const backup = report.latestBackup;
   if (!backup) {
-    return [`  ${paint("bad", "no backup set")} in ${report.backupDir} — run: pnpm run db:backup`];
+    return [`  ${paint("bad", "no backup set")} in ${report.backupDir} — run: pnpm run db:backup`, ...incompleteLines(report, paint)];
   }
   const stale = report.freshness && !report.freshness.ok;
   const verification: Cell =
@@ -30,7 +38,7 @@ function backupSection(report: StatusReport, paint: Painter): string[] {
         ? { text: `FAILED: ${backup.verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ")}`, tone: "bad" }
         : { text: `not checked (${backup.verification.reason ?? "--no-verify"})`, tone: backup.verification.reason === "--no-verify" ? "dim" : "warn" };
   const rows: (Cell | string)[][] = [
-    ["set", path.basename(backup.summaryPath)],
+    ["set", baseName(backup.summaryPath)],
     ["created", backup.createdAt],
     ["age", { text: `${formatAge(backup.ageMs)}${report.freshness ? ` (max ${formatAge(report.freshness.maxAgeMs)})` : ""}`, tone: stale ? "bad" : "plain" }],
     ["kind", backup.kind],
@@ -39,7 +47,7 @@ function backupSection(report: StatusReport, paint: Painter): string[] {
   ];
   const lines = alignedTable(rows, paint).map((line) => `  ${line}`);
   if (stale) lines.push(`  ${paint("bad", "the newest backup is older than --max-age")} — run: pnpm run db:backup`);
-  return lines;
+  return [...lines, ...incompleteLines(report, paint)];
 }
 
 function migrationsSection(report: StatusReport, paint: Painter): string[] {

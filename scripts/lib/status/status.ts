@@ -5,6 +5,7 @@ import type pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { defaultSchemas } from "../schemas.ts";
 import { countTableRows, discoverTables, schemaFromUrl, tableLabel } from "../tables.ts";
+import { findIncompleteSets, type IncompleteSet } from "../backup/incomplete-sets.ts";
 import { latestBackup, type LatestBackup } from "./backup-state.ts";
 import { runHealthChecks, type HealthCheck } from "./health.ts";
 import { readMigrationState, type MigrationState } from "../migrations-state.ts";
@@ -23,6 +24,8 @@ export interface StatusReport {
   backupDir: string;
   tables: TableCount[];
   latestBackup: LatestBackup | null;
+  /** Files of backups that never wrote their summary (killed, or still running), newest first. */
+  incompleteSets: IncompleteSet[];
   /** Present with --max-age: the threshold and whether the newest backup is within it. */
   freshness: { maxAgeMs: number; ok: boolean } | null;
   migrations: MigrationState;
@@ -60,6 +63,7 @@ export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options
     backupDir: options.backupDir,
     tables: compareCounts(counts, backup?.counts ?? null),
     latestBackup: backup,
+    incompleteSets: await findIncompleteSets(options.backupDir),
     freshness: options.maxAgeMs === undefined ? null : { maxAgeMs: options.maxAgeMs, ok: backup !== null && backup.ageMs <= options.maxAgeMs },
     migrations: await readMigrationState(db, undefined, schemaFromUrl(target.url)),
     health: await runHealthChecks(db),
