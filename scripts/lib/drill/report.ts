@@ -83,15 +83,13 @@ export interface DrillRecord {
   failure: string | null;
 }
 
-/** Drill reports in `backupDir`, newest drill first; `setTimestamp` narrows them to one set's. Unreadable ones are skipped. */
-export async function listDrills(backupDir: string, options: { setTimestamp?: string; names?: string[] } = {}): Promise<DrillRecord[]> {
+/** Drill reports in `backupDir`, newest drill first (read one by one, as the caller iterates); `setTimestamp` narrows them to one set's. Unreadable ones are skipped. */
+export async function* drillRecords(backupDir: string, options: { setTimestamp?: string } = {}): AsyncGenerator<DrillRecord> {
   const repository = openRepository(backupDir);
-  const names = options.names ?? (await repository.list()).map((object) => object.name);
-  const candidates = names
-    .map((name) => ({ name, stamps: timestampsOfDrillReport(name) }))
+  const candidates = (await repository.list())
+    .map((object) => ({ name: object.name, stamps: timestampsOfDrillReport(object.name) }))
     .filter((item) => item.stamps && (options.setTimestamp === undefined || item.stamps.set === options.setTimestamp))
     .sort((a, b) => b.stamps!.drill.localeCompare(a.stamps!.drill));
-  const records: DrillRecord[] = [];
   for (const { name, stamps } of candidates) {
     let value: unknown;
     try {
@@ -100,9 +98,8 @@ export async function listDrills(backupDir: string, options: { setTimestamp?: st
       continue;
     }
     if (!isDrillReport(value, stamps!.set)) continue;
-    records.push({ location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure });
+    yield { location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure };
   }
-  return records;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
