@@ -5,7 +5,7 @@ import { sendAlert } from "./lib/alerts.ts";
 import { encryptionKeyFromEnv } from "./lib/backup/command.ts";
 import { defaultBackupDir } from "./lib/backup/index.ts";
 import { commaList, createReporter, defineCommand, EXIT_FAILED, runCli } from "./lib/cli.ts";
-import { DrillInterruptedError, drillReportMarkdown, formatDrillReport, runRestoreDrill } from "./lib/drill/index.ts";
+import { abandonScratchServers, DrillInterruptedError, drillReportMarkdown, formatDrillReport, runRestoreDrill } from "./lib/drill/index.ts";
 import { OperationError } from "./lib/errors.ts";
 import { loadPrismaProject } from "./lib/migrations/prisma-project.ts";
 import { redactForLog } from "./lib/redact.ts";
@@ -46,7 +46,10 @@ await runCli(async () => {
   const reporter = createReporter(options.json || options.markdown);
   const interruption = new AbortController();
   const onSignal = () => {
-    if (interruption.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    if (interruption.signal.aborted) {
+      abandonScratchServers();
+      process.exit(EXIT_INTERRUPTED);
+    }
     process.stderr.write("\ninterrupted: removing the throwaway database…\n");
     interruption.abort();
   };

@@ -7,6 +7,7 @@
 // then checks the result (checks.ts, schema-compare.ts), writes the report
 // beside the set (report.ts) and removes everything it created — also when a
 // step fails or the drill is interrupted.
+import { rmSync } from "node:fs";
 import type pg from "pg";
 import { readSummary, resolveSummaryPath, summarySchemas, type BackupSummary } from "../backup/index.ts";
 import { keyForSet } from "../backup/read-rows.ts";
@@ -101,12 +102,15 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
   /** A check that fails without stopping the others. */
   const verdict = (name: CheckName, problems: string[], passed: string) => record(name, problems.length > 0 ? "failed" : "passed", problems.length > 0 ? problems.join("; ") : passed);
   const step = async <T>(name: string, line: string, work: () => Promise<T>): Promise<T> => {
+    options.signal?.throwIfAborted();
     options.onStep?.(line);
     const stepStarted = performance.now();
     try {
       return await work();
     } finally {
       report.steps.push({ name, durationMs: Math.round(performance.now() - stepStarted) });
+      // Interrupted while the step ran (a server may have come up meanwhile): stop here, the finally below removes it.
+      options.signal?.throwIfAborted();
     }
   };
 
@@ -117,7 +121,8 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
     pool = null;
     await open?.end().catch(() => {});
     await server?.close();
-    server = null;
+    // Again at the very end: a child still running at an interruption (prisma) may have written there since.
+    if (server) rmSync(server.workDir, { recursive: true, force: true });
   };
   const onAbort = () => void teardown();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -128,18 +133,20 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
       pass("summary", summary.encryption ? "authenticated: its HMAC holds under BACKUP_ENCRYPTION_KEY" : "unencrypted set: its summary cannot be authenticated (whoever can write the backup location could rewrite it)");
     });
 
-    server = await step("server", options.serverUrl ? "creating scratch databases on --server …" : "starting a throwaway embedded PostgreSQL …", () =>
-      openScratchServer(options.serverUrl),
-    );
-    report.server = { kind: server.kind, description: server.description, version: server.version };
-    const url = urlWithHistorySchema(await server.createDatabase("restore"), summary);
+    const opened = await step("server", options.serverUrl ? "creating scratch databases on --server …" : "starting a throwaway embedded PostgreSQL …", async () => {
+      // Assigned at once, so that the cleanup below stops it even when the drill is interrupted right now.
+      server = await openScratchServer(options.serverUrl);
+      return server;
+    });
+    report.server = { kind: opened.kind, description: opened.description, version: opened.version };
+    const url = urlWithHistorySchema(await opened.createDatabase("restore"), summary);
     const target = parseDatabaseUrl(url);
 
     const applied = summary.migrations.applied;
     await step("migrations", `rebuilding the set's schema: ${applied.length} migrations from ${options.project.migrationsDir} …`, async () => {
       const filesMatch = `${applied.length} migration files match the checksums in the set's ${MIGRATIONS_TABLE}`;
       try {
-        report.migrations = await buildDatabaseFromSet(url, { summaryPath, summary, encryptionKey: options.encryptionKey }, options.project);
+        report.migrations = await buildDatabaseFromSet(url, { summaryPath, summary, encryptionKey: options.encryptionKey }, options.project, opened.workDir);
       } catch (error) {
         if (!(error instanceof SetMigrationsError)) throw error;
         if (error.step === "migrations-applied") pass("migration-files", filesMatch);
@@ -149,7 +156,7 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
       pass("migrations-applied", `${applied.length} migrations applied: ${applied.join(", ") || "(none)"}`);
     });
     // The reference for the schema check: the migrations' schema, copied before any row arrives.
-    const referenceUrl = await server.createDatabase("migrated", "restore");
+    const referenceUrl = await opened.createDatabase("migrated", "restore");
     pool = createPool(target, { max: 1 });
 
     await step("tables", "checking that the migrations create every table of the set …", async () => {

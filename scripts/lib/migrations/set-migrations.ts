@@ -96,8 +96,8 @@ async function migrationFileProblems(summaryPath: string, summary: BackupSummary
 }
 
 /** A Prisma project holding copies of exactly `applied`, its config importing the project's own (the adapter, the engine). */
-function projectOfExactly(applied: string[], project: PrismaProject): { config: string; remove(): void } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "pdg-set-migrations-"));
+function projectOfExactly(applied: string[], project: PrismaProject, workDir: string): { config: string; remove(): void } {
+  const dir = mkdtempSync(path.join(workDir, "pdg-set-migrations-"));
   const migrations = path.join(dir, "migrations");
   for (const name of applied) cpSync(path.join(project.migrationsDir, name), path.join(migrations, name), { recursive: true });
   const lock = path.join(project.migrationsDir, "migration_lock.toml");
@@ -118,20 +118,22 @@ function projectOfExactly(applied: string[], project: PrismaProject): { config: 
 /**
  * Builds the set's schema in the (empty) database at `url`: checks the local
  * migration files against the set, then `prisma migrate deploy` of exactly
- * the set's applied migrations. Returns them; throws a SetMigrationsError
- * naming every problem otherwise.
+ * the set's applied migrations (copied into a temporary project under
+ * `workDir`). Returns them; throws a SetMigrationsError naming every problem otherwise.
  */
 export async function buildDatabaseFromSet(
   url: string,
   set: { summaryPath: string; summary: BackupSummary; encryptionKey?: string },
   project: PrismaProject,
+  workDir = os.tmpdir(),
 ): Promise<string[]> {
   const problems = await migrationFileProblems(set.summaryPath, set.summary, project, set.encryptionKey);
   if (problems.length > 0) throw new SetMigrationsError("migration-files", problems.join("; "));
   const applied = set.summary.migrations.applied;
-  const exactly = projectOfExactly(applied, project);
+  const exactly = projectOfExactly(applied, project, workDir);
   try {
-    const result = await runPrismaCliCaptured(["migrate", "deploy", "--config", exactly.config], { env: { ...process.env, DATABASE_URL: url } });
+    // TMPDIR: the CLI's config loader (jiti) leaves its cache there, which then goes with workDir.
+    const result = await runPrismaCliCaptured(["migrate", "deploy", "--config", exactly.config], { env: { ...process.env, DATABASE_URL: url, TMPDIR: workDir } });
     if (result.code !== 0) {
       const reason = result.output.split("\n").filter((line) => /error|failed/i.test(line)).slice(0, 3).join(" ").trim() || `exit ${result.code}`;
       throw new SetMigrationsError("migrations-applied", `prisma migrate deploy of the set's ${applied.length} migrations failed: ${redactCredentials(reason)}`);
