@@ -92,7 +92,7 @@ describe("db:restore-drill", () => {
     assert.equal(statSync(report.reportPath).mode & 0o777, 0o600);
     const written = JSON.parse(await readFile(report.reportPath, "utf8")) as DrillReport;
     assert.deepEqual(written, report);
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   it("passes on a gzip + encrypted set, its summary authenticated (on --server)", async () => {
@@ -107,7 +107,7 @@ describe("db:restore-drill", () => {
     const withoutKey = await runDrill(["--from", set.summaryPath, ...onServer], env());
     assert.equal(withoutKey.code, 2, "an encrypted set without the key is a configuration error");
     assert.match(withoutKey.stderr, /is encrypted: set BACKUP_ENCRYPTION_KEY/);
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   it("passes on a set in the S3 repository and writes its report there, beside the set", async () => {
@@ -123,7 +123,7 @@ describe("db:restore-drill", () => {
     } finally {
       await emptyLocation(location);
     }
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   async function runDrillStatus(location: string): Promise<string> {
@@ -143,7 +143,7 @@ describe("db:restore-drill", () => {
     assert.equal(checkOf(run.report!, "restore").outcome, "failed");
     assert.match(run.stderr, /ALERT error: Restore drill failed: /);
     assert.ok(readdirSync(path.dirname(summaryPath)).some((name) => name.startsWith("restore-drill-")), "the failed drill's report is beside the set");
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   describe("a project whose migrations changed since the backup", () => {
@@ -165,7 +165,7 @@ describe("db:restore-drill", () => {
       } finally {
         writeFileSync(file, await readFile(path.join(PROJECT_ROOT, "prisma", "migrations", first!, "migration.sql")));
       }
-      await assertNothingLeft(tmp);
+      await assertNothingLeft(tmp, { databases: true });
     });
 
     it("fails when a migration directory is missing, naming it", async () => {
@@ -174,7 +174,7 @@ describe("db:restore-drill", () => {
       const run = await runDrill(["--from", plain.summaryPath, "--config", project.config, ...onServer], env());
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.report!.failure!, new RegExp(`^migration-files: migration ${last} was applied when the backup was taken but its directory is missing`));
-      await assertNothingLeft(tmp);
+      await assertNothingLeft(tmp, { databases: true });
     });
   });
 
@@ -198,7 +198,7 @@ describe("db:restore-drill", () => {
     } finally {
       await other.drop();
     }
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   it("fails on an encrypted set whose file and summary checksums were rewritten by someone without the key", async () => {
@@ -212,7 +212,7 @@ describe("db:restore-drill", () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.report!.failure!, /^summary: .*the summary failed authentication \(its HMAC does not match\): it was edited after the backup by someone without the key/);
     assert.equal(run.report!.server, null, "stopped before any server was started");
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   it("fails when the restored rows differ from the digest recorded at backup time; a set without digests is compared by count", async () => {
@@ -232,7 +232,7 @@ describe("db:restore-drill", () => {
       outcome: "skipped",
       detail: "the set was written before row digests were recorded: only the counts were compared",
     });
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 
   it("interrupted (Ctrl-C) while it restores: exit 130, the embedded server stopped, its directory removed, no report", async () => {
@@ -258,6 +258,6 @@ describe("db:restore-drill", () => {
     child.kill("SIGINT");
     assert.equal(await exited, 130, output);
     assert.deepEqual(reports(), before, "no report for an interrupted drill");
-    await assertNothingLeft(tmp);
+    await assertNothingLeft(tmp, { databases: true });
   });
 });
