@@ -9,6 +9,7 @@ import pg from "pg";
 import { after, before, describe, it } from "node:test";
 import { createBackup, type BackupSummary } from "../../scripts/lib/backup/index.ts";
 import { databaseUrl, dropDatabase } from "../../scripts/lib/database-admin.ts";
+import { shellQuote } from "../../scripts/lib/migrations/prisma-project.ts";
 import { createScratchProject, type ScratchProject } from "../../scripts/lib/migrations/scratch-project.ts";
 import { runPrismaCliCaptured } from "../../scripts/lib/prisma-cli.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
@@ -89,7 +90,7 @@ describe("db:restore --create-database", () => {
     if (password) assert.ok(!cli.stdout.includes(`:${password}@`), "the password is never printed");
     assert.match(cli.stdout, /migrations applied \(as when the backup was taken\): 4\n/);
     assert.match(cli.stdout, /migrations in prisma\/migrations the backup had not applied: 20990102000000_later\n/);
-    assert.ok(cli.stdout.includes(`deploy them (with the password filled in): DATABASE_URL=${shown} pnpm run db:migrate-deploy --config ${project.config}`), cli.stdout);
+    assert.ok(cli.stdout.includes(`deploy them (with the password filled in): DATABASE_URL=${shellQuote(shown)} pnpm run db:migrate-deploy --config ${project.config}`), cli.stdout);
     const applied = new pg.Pool({ connectionString: url });
     try {
       const rows = await applied.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations ORDER BY 1`);
