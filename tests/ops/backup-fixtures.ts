@@ -51,6 +51,7 @@ export async function plantDrillReport(
     checks: [],
     tables: [],
     steps: [],
+    peakRssMb: 0,
     reportPath: null,
   };
   await writeFile(`${summaryPath.slice(0, summaryPath.lastIndexOf("/"))}/${name}`, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });

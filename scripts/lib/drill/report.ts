@@ -53,6 +53,8 @@ export interface DrillReport {
   checks: DrillCheck[];
   tables: TableRowsCheck[];
   steps: DrillStep[];
+  /** Peak resident memory of the drill's own process (not the server's, nor Prisma's). */
+  peakRssMb: number;
   /** Where this report was written, once it is. */
   reportPath: string | null;
 }

@@ -85,6 +85,7 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
     checks: [],
     tables: [],
     steps: [],
+    peakRssMb: 0,
     reportPath: null,
   };
   const record = (name: CheckName, outcome: "passed" | "failed" | "skipped", detail: string) => {
@@ -247,6 +248,7 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
   }
   report.finishedAt = new Date().toISOString();
   report.durationMs = Math.round(performance.now() - started);
+  report.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   await writeDrillReport(report).catch((error: unknown) => {
     throw new OperationError(`the drill ${report.outcome}, but its report could not be written beside the set: ${describeDatabaseError(error)}`);
   });
