@@ -12,16 +12,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { createBackup } from "../scripts/lib/backup/index.ts";
 import { scriptArgs } from "../scripts/lib/cli.ts";
 import { parseDatabaseUrl } from "../scripts/lib/config.ts";
-import { createDatabase, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
+import { createDatabase, dropDatabase } from "../scripts/lib/database-admin.ts";
 import type { DrillReport } from "../scripts/lib/drill/index.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
-import { seedDatabase } from "../scripts/lib/seed.ts";
 import { alternateRounds, defineBenchmark, median, runBenchmark, type BenchmarkOptions } from "./lib/harness.ts";
 import { measureProcess, type ProcessMeasurement } from "./lib/measure.ts";
+import { seededSource } from "./lib/seeded-database.ts";
 
 const program = defineBenchmark("bench:restore-drill", "Time db:restore-drill (embedded PostgreSQL) against a plain db:restore of the same set.", {
   server: true,
@@ -42,17 +41,7 @@ await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) 
     const work = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-drill-"));
     try {
       process.stdout.write(`\n${users.toLocaleString("en-US")} users\n`);
-      await recreateMigratedDatabase(server, names.template);
-      await dropDatabase(server, names.source);
-      const sourceUrl = await createDatabase(server, names.source, names.template);
-      const seedPool = new pg.Pool({ connectionString: sourceUrl, max: 1 });
-      let rows: number;
-      try {
-        rows = Object.values(await seedDatabase(seedPool, { users })).reduce((sum, n) => sum + n, 0);
-        await seedPool.query("VACUUM ANALYZE");
-      } finally {
-        await seedPool.end();
-      }
+      const { url: sourceUrl, rows } = await seededSource(server, names, users);
       const { summaryPath, summary: set } = await createBackup({ target: parseDatabaseUrl(sourceUrl), outDir: path.join(work, "backup"), kind: "manual" });
       process.stdout.write(`  ${rows.toLocaleString("en-US")} rows; backup set ${(set.tables.reduce((sum, t) => sum + t.bytes, 0) / 1e6).toFixed(1)} MB\n`);
 

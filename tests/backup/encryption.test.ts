@@ -25,6 +25,16 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
     return summaryPath;
   }
 
+  /** A copy whose User file has a byte flipped and whose summary has the file's new SHA-256 (re-authenticated only with `resignWith`). */
+  async function forgedUserFile(options: { resignWith?: string } = {}): Promise<string> {
+    const summaryPath = await damaged();
+    const file = fileOf(summaryPath, entryOf(set.summary, "User"));
+    await flipByte(file, 100);
+    const bytes = await readFile(file);
+    await editSummary(summaryPath, (summary) => void (summary.tables.find((t) => t.name === "User")!.sha256 = sha256(bytes)), options);
+    return summaryPath;
+  }
+
   before(async () => {
     db = await createTestDatabase();
     await seedDatabase(db.pool, { users: 120 });
@@ -111,14 +121,7 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
   });
 
   it("refuses a summary edited by someone without the key (file and summary checksums rewritten): verify, restore and reading rows", async () => {
-    const summaryPath = await damaged();
-    const users = entryOf(set.summary, "User");
-    const file = fileOf(summaryPath, users);
-    await flipByte(file, 100);
-    const bytes = await readFile(file);
-    await editSummary(summaryPath, (summary) => {
-      Object.assign(summary.tables.find((t) => t.name === "User")!, { sha256: sha256(bytes) });
-    });
+    const summaryPath = await forgedUserFile();
     const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
     assert.equal(report.ok, false);
     assert.deepEqual(report.problems[0], {
@@ -150,14 +153,8 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
   });
 
   it("catches a tampered byte even in a summary whose checksums were rewritten and re-authenticated with the key", async () => {
-    const summaryPath = await damaged();
+    const summaryPath = await forgedUserFile({ resignWith: KEY });
     const users = entryOf(set.summary, "User");
-    const file = fileOf(summaryPath, users);
-    await flipByte(file, 100);
-    const bytes = await readFile(file);
-    await editSummary(summaryPath, (summary) => {
-      summary.tables.find((t) => t.name === "User")!.sha256 = sha256(bytes);
-    }, { resignWith: KEY });
     const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
     assert.deepEqual(report.problems.map((p) => p.file), [users.file]);
     assert.match(report.problems[0]!.problem, /failed authentication \(AES-256-GCM tag mismatch\)/);
