@@ -55,6 +55,8 @@ await runCli(async () => {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Whatever ends the process (an uncaught error, a closed stdout): no embedded server or directory outlives it.
+  process.on("exit", abandonScratchServers);
   const tty = process.stderr.isTTY === true;
   let lastProgress = 0;
   const started = Date.now();
