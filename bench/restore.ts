@@ -21,12 +21,12 @@ import { createBackup } from "../scripts/lib/backup/index.ts";
 import { scriptArgs } from "../scripts/lib/cli.ts";
 import { parseDatabaseUrl } from "../scripts/lib/config.ts";
 import { quoteIdent } from "../scripts/lib/db.ts";
-import { createDatabase, databaseUrl, dropDatabase, recreateMigratedDatabase } from "../scripts/lib/database-admin.ts";
+import { createDatabase, databaseUrl, dropDatabase } from "../scripts/lib/database-admin.ts";
 import { OperationError } from "../scripts/lib/errors.ts";
-import { seedDatabase } from "../scripts/lib/seed.ts";
 import { discoverTables } from "../scripts/lib/tables.ts";
 import { alternateRounds, defineBenchmark, median, runBenchmark, type BenchmarkOptions } from "./lib/harness.ts";
 import { measureProcess, type ProcessMeasurement } from "./lib/measure.ts";
+import { seededSource } from "./lib/seeded-database.ts";
 
 /** Per table: rows and an order-independent-of-storage digest (md5 of each row's md5, in primary-key order). */
 async function digests(url: string): Promise<Record<string, string>> {
@@ -66,17 +66,7 @@ await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) 
     const work = mkdtempSync(path.join(os.tmpdir(), "pdg-bench-restore-"));
     try {
       process.stdout.write(`\n${users.toLocaleString("en-US")} users\n`);
-      await recreateMigratedDatabase(server, names.template);
-      await dropDatabase(server, names.source);
-      await createDatabase(server, names.source, names.template);
-      const seedPool = new pg.Pool({ connectionString: urlFor(names.source), max: 1 });
-      let rows: number;
-      try {
-        rows = Object.values(await seedDatabase(seedPool, { users })).reduce((sum, n) => sum + n, 0);
-        await seedPool.query("VACUUM ANALYZE");
-      } finally {
-        await seedPool.end();
-      }
+      const { rows } = await seededSource(server, names, users);
       const expected = await digests(urlFor(names.source));
 
       const { summaryPath, summary: set } = await createBackup({ target: parseDatabaseUrl(urlFor(names.source)), outDir: path.join(work, "backup"), kind: "manual" });

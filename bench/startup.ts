@@ -42,6 +42,7 @@ function probeFor(command: string, fixtures: Fixtures): Probe {
     "db:backup-report": latestSet,
     "db:verify-backup": latestSet,
     "db:restore": { ...latestSet, args: ["--from", "latest", "--dir", fixtures.emptyDir] },
+    "db:restore-drill": { ...latestSet, args: ["--from", "latest", "--dir", fixtures.emptyDir] },
     "db:prune-backups": { work: "reads the backup directory", args: ["--dir", fixtures.emptyDir, "--dry-run"], evidence: /0 sets kept/ },
     "db:lint-migrations": { work: "lints 1 migration (parser load included)", args: [fixtures.migrationsDir], evidence: /^1 migration\(s\)/m },
     "db:restore-users": { work: "reads the export's header, connects (refused)", args: [fixtures.exportFile], evidence: /ECONNREFUSED/ },

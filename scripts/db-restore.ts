@@ -5,6 +5,9 @@ import { encryptionKeyFromEnv } from "./lib/backup/command.ts";
 import { ENCRYPTION_KEY_VARIABLE, defaultBackupDir } from "./lib/backup/index.ts";
 import { EXIT_FAILED, commaList, createReporter, defineCommand, positiveInteger, runCli } from "./lib/cli.ts";
 import { requireDatabaseUrl } from "./lib/config.ts";
+import { UsageError } from "./lib/errors.ts";
+import { loadPrismaProject } from "./lib/migrations/prisma-project.ts";
+import { formatCreatedDatabase, restoreIntoNewDatabase } from "./lib/recovery/create-database.ts";
 import { RESTORE_MODES, formatReport, restoreBackup, type RestoreMode } from "./lib/restore/index.ts";
 
 const PROGRESS_INTERVAL_MS = 2000;
@@ -23,10 +26,15 @@ const program = defineCommand("db:restore", "Restore a backup set into the datab
   .option("--continue-on-conflict", "skip-existing: restore the other rows when some clash or lack a parent", false)
   .option("--lock-timeout <seconds>", "how long to wait for other sessions' locks on the tables", positiveInteger("--lock-timeout"), 30)
   .option("--dir <location>", "backup location (directory or s3://bucket/prefix) for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
+  .option(
+    "--create-database <name>",
+    "the database is lost: create NAME on DATABASE_URL's server (refused if it exists), apply the set's migrations, restore into it (dropped again on failure)",
+  )
+  .option("--config <file>", "with --create-database: the prisma.config.ts whose migrations are applied (default: the project's)")
   .option("--json", "print the report as JSON on stdout (human output goes to stderr)", false)
   .addHelpText(
     "after",
-    `\nExit codes: 0 restored (or dry run that would succeed), 1 failed or refused (nothing changed), 2 usage or configuration error.\n` +
+    `\nExit codes: 0 restored (or dry run that would succeed), 1 failed or refused (nothing changed; with --create-database the new database is dropped), 2 usage or configuration error.\n` +
       `Encrypted sets: the key is read from ${ENCRYPTION_KEY_VARIABLE}.`,
   );
 
@@ -40,6 +48,8 @@ interface Options {
   continueOnConflict: boolean;
   lockTimeout: number;
   dir?: string;
+  createDatabase?: string;
+  config?: string;
   json: boolean;
 }
 
@@ -48,25 +58,37 @@ await runCli(async () => {
   const reporter = createReporter(options.json);
   const target = requireDatabaseUrl();
   let lastProgress = Date.now();
-  const report = await restoreBackup({
-    target,
+  const common = {
     from: options.from,
     backupDir: options.dir ?? defaultBackupDir(),
+    encryptionKey: encryptionKeyFromEnv(),
+    lockTimeoutMs: options.lockTimeout * 1000,
+    onProgress: ({ table, rows, totalRows }: { table: string; rows: number; totalRows: number }) => {
+      if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
+      lastProgress = Date.now();
+      reporter.info(`  ${table}: ${rows} of ${totalRows} rows`);
+    },
+    onStep: (message: string) => reporter.info(message),
+    onTableDone: (table: { table: string; rows: number; inserted: number }) => reporter.info(`  ${table.table}: ${table.rows} rows read, ${table.inserted} inserted`),
+  };
+  if (options.createDatabase !== undefined) {
+    const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.dryRun && "--dry-run", options.allowSchemaMismatch && "--allow-schema-mismatch"].filter(Boolean);
+    if (other.length > 0) throw new UsageError(`--create-database restores the whole set into a new database in --mode empty; ${other.join(", ")} cannot be combined with it`);
+    const created = await restoreIntoNewDatabase({ ...common, server: target, name: options.createDatabase, project: await loadPrismaProject(options.config) });
+    for (const line of [...formatReport(created.restore), ...formatCreatedDatabase(created)]) reporter.info(line);
+    reporter.result(created);
+    return;
+  }
+  if (options.config !== undefined) throw new UsageError("--config applies only with --create-database");
+  const report = await restoreBackup({
+    ...common,
+    target,
     mode: options.mode,
     tables: options.tables,
     yes: options.yes,
     dryRun: options.dryRun,
     allowSchemaMismatch: options.allowSchemaMismatch,
     continueOnConflict: options.continueOnConflict,
-    encryptionKey: encryptionKeyFromEnv(),
-    lockTimeoutMs: options.lockTimeout * 1000,
-    onProgress: ({ table, rows, totalRows }) => {
-      if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;
-      lastProgress = Date.now();
-      reporter.info(`  ${table}: ${rows} of ${totalRows} rows`);
-    },
-    onStep: (message) => reporter.info(message),
-    onTableDone: (table) => reporter.info(`  ${table.table}: ${table.rows} rows read, ${table.inserted} inserted`),
   });
   for (const line of formatReport(report)) reporter.info(line);
   reporter.result(report);

@@ -25,6 +25,16 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
     return summaryPath;
   }
 
+  /** A copy whose User file has a byte flipped and whose summary has the file's new SHA-256 (re-authenticated only with `resignWith`). */
+  async function forgedUserFile(options: { resignWith?: string } = {}): Promise<string> {
+    const summaryPath = await damaged();
+    const file = fileOf(summaryPath, entryOf(set.summary, "User"));
+    await flipByte(file, 100);
+    const bytes = await readFile(file);
+    await editSummary(summaryPath, (summary) => void (summary.tables.find((t) => t.name === "User")!.sha256 = sha256(bytes)), options);
+    return summaryPath;
+  }
+
   before(async () => {
     db = await createTestDatabase();
     await seedDatabase(db.pool, { users: 120 });
@@ -110,15 +120,41 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
     await assert.rejects(collect(readTableRows(set.summaryPath, entryOf(set.summary, "Like"))), /is encrypted: set BACKUP_ENCRYPTION_KEY/);
   });
 
-  it("catches a tampered byte even when the attacker also rewrote the summary's ciphertext checksum", async () => {
-    const summaryPath = await damaged();
-    const users = entryOf(set.summary, "User");
-    const file = fileOf(summaryPath, users);
-    await flipByte(file, 100);
-    const bytes = await readFile(file);
-    await editSummary(summaryPath, (summary) => {
-      summary.tables.find((t) => t.name === "User")!.sha256 = sha256(bytes);
+  it("refuses a summary edited by someone without the key (file and summary checksums rewritten): verify, restore and reading rows", async () => {
+    const summaryPath = await forgedUserFile();
+    const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.problems[0], {
+      file: path.basename(summaryPath),
+      problem: "the summary failed authentication (its HMAC does not match): it was edited after the backup by someone without the key — do not use this set",
     });
+    assert.ok(report.problems.slice(1).every((p) => /not checked: the summary that describes it failed authentication/.test(p.problem)), JSON.stringify(report.problems));
+    await assert.rejects(collect(readTableRows(summaryPath, entryOf(set.summary, "Like"), { encryptionKey: KEY })), /failed authentication \(its HMAC does not match\)/);
+    const restore = await runScript("db-restore", ["--from", summaryPath, "--dry-run"], { DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: KEY });
+    assert.equal(restore.code, 1);
+    assert.match(restore.stderr, /^error: the backup set .* is damaged, nothing was changed — backup-summary-.*: the summary failed authentication/m);
+
+    // Fields only the summary holds are covered too: a table dropped from the set, a sequence moved, a count, the HMAC removed.
+    for (const edit of [
+      (summary: BackupSummary) => void summary.tables.splice(summary.tables.findIndex((t) => t.name === "Comment"), 1),
+      (summary: BackupSummary) => void (summary.migrations.applied = summary.migrations.applied.slice(0, -1)),
+      (summary: BackupSummary) => void (summary.createdAt = new Date(0).toISOString()),
+    ]) {
+      const edited = await damaged();
+      await editSummary(edited, edit);
+      assert.match((await verifyBackupSet(edited, { encryptionKey: KEY })).problems[0]!.problem, /the summary failed authentication/);
+    }
+    const stripped = await damaged();
+    await editSummary(stripped, (summary) => void delete summary.authentication);
+    assert.match((await verifyBackupSet(stripped, { encryptionKey: KEY })).problems[0]!.problem, /carries no HMAC: it was edited \(the HMAC removed\), or written before/);
+    // An older set (no HMAC yet) can still be read when the user says so.
+    const older = await runScript("db-verify-backup", [stripped], { BACKUP_ENCRYPTION_KEY: KEY, BACKUP_ALLOW_UNAUTHENTICATED_SUMMARY: "1" });
+    assert.equal(older.code, 0, older.stderr);
+  });
+
+  it("catches a tampered byte even in a summary whose checksums were rewritten and re-authenticated with the key", async () => {
+    const summaryPath = await forgedUserFile({ resignWith: KEY });
+    const users = entryOf(set.summary, "User");
     const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
     assert.deepEqual(report.problems.map((p) => p.file), [users.file]);
     assert.match(report.problems[0]!.problem, /failed authentication \(AES-256-GCM tag mismatch\)/);
@@ -148,7 +184,7 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
     await editSummary(swapped, (summary) => {
       const entry = summary.tables.find((t) => t.name === "Comment")!;
       Object.assign(entry, { bytes: follow.bytes, sha256: follow.sha256, plaintextBytes: follow.plaintextBytes, plaintextSha256: follow.plaintextSha256 });
-    });
+    }, { resignWith: KEY });
     const swapReport = await verifyBackupSet(swapped, { encryptionKey: KEY });
     const commentProblems = swapReport.problems.filter((p) => p.file === comment.file);
     assert.equal(commentProblems.length, 1);
@@ -162,7 +198,7 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
     await writeFile(fileOf(summaryPath, achievements), plaintext);
     await editSummary(summaryPath, (summary) => {
       Object.assign(summary.tables.find((t) => t.name === "Achievement")!, { bytes: plaintext.length, sha256: sha256(plaintext) });
-    });
+    }, { resignWith: KEY });
     const report = await verifyBackupSet(summaryPath, { encryptionKey: KEY });
     assert.match(report.problems[0]!.problem, /shorter than an encrypted file's header and tag|not an encrypted backup file/);
   });

@@ -10,6 +10,8 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import { JsonRowsToCopyText, readSummary, readTableRowBatches, type BackupSummary, type BackupTableEntry } from "../../scripts/lib/backup/index.ts";
 import { quoteIdent } from "../../scripts/lib/db.ts";
+import { existingSetKey } from "../../scripts/lib/backup/encryption.ts";
+import { authenticateSummary } from "../../scripts/lib/backup/summary-auth.ts";
 
 export async function tempDir(label: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `pdg-${label}-`));
@@ -51,9 +53,18 @@ export function fileOf(summaryPath: string, entry: BackupTableEntry): string {
   return path.join(path.dirname(summaryPath), entry.file);
 }
 
-export async function editSummary(summaryPath: string, edit: (summary: BackupSummary) => void): Promise<void> {
+/**
+ * Edits a summary as someone who can write the backup location would. An
+ * encrypted set's summary then fails its HMAC — unless `resignWith` gives the
+ * key, as only its holder could (to test the checks behind the HMAC).
+ */
+export async function editSummary(summaryPath: string, edit: (summary: BackupSummary) => void, options: { resignWith?: string } = {}): Promise<void> {
   const summary = JSON.parse(await readFile(summaryPath, "utf8")) as BackupSummary;
   edit(summary);
+  if (options.resignWith !== undefined && summary.encryption) {
+    delete summary.authentication;
+    summary.authentication = authenticateSummary(summary, await existingSetKey(options.resignWith, summary.encryption, path.basename(summaryPath)));
+  }
   await writeFile(summaryPath, JSON.stringify(summary, null, 2));
 }
 

@@ -3,6 +3,7 @@
 // moved back in its summary (file names and checksums are left as written).
 import { readFile, writeFile } from "node:fs/promises";
 import { createBackup, type BackupKind, type BackupSummary } from "../../scripts/lib/backup/index.ts";
+import { backupTimestamp, drillReportFileName } from "../../scripts/lib/backup/naming.ts";
 import type { DatabaseTarget } from "../../scripts/lib/config.ts";
 
 export async function backupAged(
@@ -23,3 +24,36 @@ export async function readJson<T>(file: string): Promise<T> {
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
+
+/**
+ * A drill report beside a set, as db:restore-drill writes it, dated `ageMs`
+ * ago (its name and finishedAt agree). Returns its file name.
+ */
+export async function plantDrillReport(
+  summaryPath: string,
+  summary: BackupSummary,
+  options: { outcome: "passed" | "failed"; ageMs: number; failure?: string },
+): Promise<string> {
+  const finishedAt = new Date(Date.now() - options.ageMs);
+  const name = drillReportFileName(summary.timestamp, backupTimestamp(finishedAt));
+  const report = {
+    kind: "restore-drill",
+    version: 1,
+    outcome: options.outcome,
+    failure: options.outcome === "failed" ? (options.failure ?? "restore: a file is damaged") : null,
+    set: { summaryPath, timestamp: summary.timestamp, createdAt: summary.createdAt, kind: summary.kind, encrypted: false, compression: null },
+    startedAt: finishedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: 1000,
+    server: null,
+    migrations: [],
+    excludedTables: [],
+    checks: [],
+    tables: [],
+    steps: [],
+    peakRssMb: 0,
+    reportPath: null,
+  };
+  await writeFile(`${summaryPath.slice(0, summaryPath.lastIndexOf("/"))}/${name}`, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
+  return name;
+}

@@ -11,7 +11,7 @@ import type { StatusReport } from "../../scripts/lib/status/status.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { backupAged, DAY } from "./backup-fixtures.ts";
+import { backupAged, DAY, plantDrillReport } from "./backup-fixtures.ts";
 
 const TABLES = ["Achievement", "User"];
 /** Files in the directory that the backup tool did not write: prune must leave them alone. */
@@ -75,6 +75,28 @@ describe("db:prune-backups", () => {
       ...Object.keys(FOREIGN_FILES),
     ].sort();
     assert.deepEqual(await filesIn(dir), expected);
+  });
+
+  it("keeps a set's drill reports with it and deletes them with it (also when finishing an interrupted prune)", async () => {
+    const sets = await listBackupSets(dir);
+    const reportOf = async (days: number) => {
+      const set = sets.find((s) => s.summaryPath === ages.find((a) => a.days === days)!.summaryPath)!;
+      return plantDrillReport(set.summaryPath, set.summary, { outcome: "passed", ageMs: days * DAY });
+    };
+    const kept = await reportOf(0);
+    const deleted = await reportOf(3);
+    const interrupted = await reportOf(40);
+    const victim = ages.find((a) => a.days === 40)!.summaryPath;
+    await rename(victim, path.join(dir, `.${path.basename(victim)}.pruning`));
+    const result = await runScript("db-prune-backups", ["--dir", dir, "--keep-last", "2", "--keep-daily", "0", "--keep-weekly", "0", "--keep-monthly", "0", "--json"]);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as PruneReport;
+    assert.ok(report.resumed.some((file) => file.endsWith(interrupted)), JSON.stringify(report.resumed));
+    assert.ok(report.deleted.some((set) => set.files.some((file) => file.endsWith(deleted))), "listed with the set it belongs to");
+    const files = await filesIn(dir);
+    assert.ok(files.includes(kept), "a kept set keeps its drill report");
+    assert.ok(!files.includes(deleted) && !files.includes(interrupted), files.join(", "));
+    for (const name of Object.keys(FOREIGN_FILES)) assert.ok(files.includes(name));
   });
 
   it("uses keep-last 3, daily 7, weekly 4, monthly 6 by default", async () => {

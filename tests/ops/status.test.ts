@@ -9,7 +9,7 @@ import type { StatusReport } from "../../scripts/lib/status/status.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import { backupAged, HOUR } from "./backup-fixtures.ts";
+import { backupAged, DAY, HOUR, plantDrillReport } from "./backup-fixtures.ts";
 import { startWebhookServer } from "./http-server.ts";
 
 const ESC = "\u001b[";
@@ -105,6 +105,49 @@ describe("db:status", () => {
       assert.equal(fresh.code, 0, fresh.stderr);
     } finally {
       await rm(stale, { recursive: true, force: true });
+    }
+  });
+
+  it("shows the newest set's restore drill; --max-drill-age exits 1 and alerts when no drill passed recently enough", async () => {
+    const drills = await mkdtemp(path.join(os.tmpdir(), "pdg-ops-status-drills-"));
+    try {
+      const older = await backupAged(db.target, drills, { ageMs: 3 * DAY });
+      const newest = await backupAged(db.target, drills, { ageMs: HOUR });
+      const status = (args: string[]) => runScript("db-status", ["--no-verify", ...args], { ...env, BACKUP_DIR: drills });
+
+      const never = await status(["--max-drill-age", "8d"]);
+      assert.equal(never.code, 1);
+      assert.match(never.stdout, /restore drill\s+this set was never drilled \(pnpm run db:restore-drill\)/);
+      assert.match(never.stderr, /ALERT error: No restore drill has passed in /);
+      assert.match(never.stdout, /no restore drill passed within --max-drill-age — run: pnpm run db:restore-drill --from latest/);
+
+      // The older set passed its drill 2 days ago; the newest one's failed an hour ago.
+      await plantDrillReport(older.summaryPath, older.summary, { outcome: "passed", ageMs: 2 * DAY });
+      await plantDrillReport(newest.summaryPath, newest.summary, { outcome: "failed", ageMs: HOUR, failure: "tables-created: handmade is in the set but no migration creates it" });
+      const failed = await status(["--max-drill-age", "8d", "--json"]);
+      assert.equal(failed.code, 0, failed.stderr);
+      assert.match(failed.stderr, /restore drill\s+FAILED 1h 0m ago: tables-created: handmade is in the set but no migration creates it \(restore-drill-[^)]+\); newest passed drill 2d 0m ago/);
+      const report = JSON.parse(failed.stdout) as StatusReport;
+      assert.equal(report.drills.latestSet?.outcome, "failed");
+      assert.equal(report.drills.newestPassed?.setTimestamp, older.summary.timestamp);
+      assert.deepEqual(report.drillFreshness, { maxAgeMs: 8 * DAY, ok: true });
+
+      const stale = await status(["--max-drill-age", "1d"]);
+      assert.equal(stale.code, 1);
+      assert.match(stale.stderr, /ALERT error: The newest passed restore drill is 2d 0m old \(limit 1d 0m\)/);
+      assert.match(stale.stderr, /the newest set's drill failed: tables-created/);
+
+      await plantDrillReport(newest.summaryPath, newest.summary, { outcome: "passed", ageMs: 10 * 60_000 });
+      const passed = await status(["--max-drill-age", "1d"]);
+      assert.equal(passed.code, 0, passed.stderr);
+      assert.match(passed.stdout, /restore drill\s+passed 10m ago \(restore-drill-/);
+      // A file named like a drill report that is not one is ignored.
+      await writeFile(path.join(drills, `restore-drill-${newest.summary.timestamp}-at-2099-01-01T00-00-00-000Z.json`), "not json");
+      assert.match((await status([])).stdout, /restore drill\s+passed 10m ago/);
+      const bad = await status(["--max-drill-age", "soon"]);
+      assert.equal(bad.code, 2);
+    } finally {
+      await rm(drills, { recursive: true, force: true });
     }
   });
 

@@ -63,6 +63,7 @@ describe("the nightly workflow's commands, run in order against a test database"
         ["Name the artifact", "success"],
         ["Upload the backup set", "not run here"],
         ["Write the run summary", "success"],
+        ["Drill the new set (restore it into a throwaway PostgreSQL)", "success"],
         ["Alert on failure", "skipped"],
       ],
     );
@@ -89,6 +90,10 @@ describe("the nightly workflow's commands, run in order against a test database"
     assert.match(job.summary, /^## Database backup /);
     assert.ok(job.summary.includes("| User | 30 | - |"), job.summary);
     assert.match(job.summary, /Charts appear once the backup location holds two or more sets/);
+    // The drill ran on the set the job wrote, its result after the backup's in the summary, its report beside the set.
+    assert.match(job.summary, /## Database backup [^]*## Restore drill: ✅ passed/);
+    assert.ok(job.summary.includes(`| User | 30 | 30 | matched |`), job.summary);
+    assert.ok(files.some((file) => file.startsWith(`restore-drill-${set!.summary.timestamp}-at-`)), files.join(", "));
     assert.equal(webhook.requests.length, 0, "no alert on success");
   });
 
@@ -116,6 +121,7 @@ describe("the nightly workflow's commands, run in order against a test database"
     assert.equal(outcome("Verify the backup against the database"), "skipped");
     assert.equal(outcome("Upload the backup set"), "skipped");
     assert.equal(outcome("Write the run summary"), "skipped");
+    assert.equal(outcome("Drill the new set (restore it into a throwaway PostgreSQL)"), "skipped");
     assert.equal(outcome("Alert on failure"), "success");
     assert.equal((await listBackupSets(dir)).length, before, "no new set, no partial set");
     const alerts = webhook.requests.map((r) => (JSON.parse(r.body) as { text: string }).text);
@@ -163,8 +169,16 @@ describe("the nightly workflow's commands, run in order against a test database"
       assert.match(job.summary, /### The last 2 backup sets in this location/);
       assert.match(job.summary, /```mermaid\nxychart-beta\n {2}title "User rows"\n {2}x-axis \["[^"]+", "[^"]+"\]\n {2}y-axis "rows"\n {2}line \[30, 30\]\n```/);
       assert.match(job.summary, /title "Set size \((B|KiB|MiB)\)"/);
+      // Tonight's set was drilled from the bucket: its report is beside it, the summary ends with the result.
+      assert.match(job.summary, /## Restore drill: ✅ passed/);
       const names = await objectNames(repository);
-      assert.deepEqual(names, sets.flatMap((set) => [set.summaryPath.split("/").at(-1)!, ...set.summary.tables.map((t) => t.file)]).sort());
+      const drillReports = names.filter((name) => name.startsWith("restore-drill-"));
+      assert.equal(drillReports.length, 1);
+      assert.ok(drillReports[0]!.startsWith(`restore-drill-${sets[0]!.summary.timestamp}-at-`), drillReports[0]);
+      assert.deepEqual(
+        names.filter((name) => !drillReports.includes(name)),
+        sets.flatMap((set) => [set.summaryPath.split("/").at(-1)!, ...set.summary.tables.map((t) => t.file)]).sort(),
+      );
     });
   });
 });

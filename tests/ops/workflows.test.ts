@@ -92,7 +92,7 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     for (const command of runCommands(steps)) assert.doesNotMatch(command, /\$\{\{/, "values reach commands through env only (no expression injection)");
   });
 
-  it("backs up (gzip, scheduled — or pre-migration when chosen), verifies against the database, prunes the repository or uploads, then summarises — in that order", () => {
+  it("backs up (gzip, scheduled — or pre-migration when chosen), verifies against the database, prunes the repository or uploads, summarises, then drills the set — in that order", () => {
     const order = steps.map((step) => step.uses?.split("@")[0] ?? step.run!.trim());
     const position = (text: string) => order.findIndex((entry) => entry.includes(text));
     const backup = position("pnpm run db:backup ");
@@ -100,7 +100,8 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     const prune = position("pnpm run db:prune-backups");
     const upload = position("actions/upload-artifact");
     const summary = position("pnpm --silent run db:backup-report");
-    assert.ok(position("pnpm install") < backup && backup < verify && verify < prune && prune < upload && upload < summary, order.join("\n"));
+    const drill = position("pnpm --silent run db:restore-drill");
+    assert.ok(position("pnpm install") < backup && backup < verify && verify < prune && prune < upload && upload < summary && summary < drill, order.join("\n"));
     assert.equal(steps[prune]!.if, "env.BACKUP_REPOSITORY != ''", "prunes only a repository that outlives the runner");
     assert.equal(steps[upload]!.if, "env.BACKUP_REPOSITORY == ''", "the artifact only without a repository");
     assert.equal(
@@ -115,6 +116,9 @@ describe("workflow: nightly database backup (.github/workflows/database-backup.y
     );
     assert.equal(steps[verify]!.run!.trim(), "pnpm run db:verify-backup latest --against-db");
     assert.equal(steps[summary]!.run!.trim(), `pnpm --silent run db:backup-report latest --markdown >> "$GITHUB_STEP_SUMMARY"`);
+    // Last: a set whose drill fails is still kept; the drill's result goes into the run summary either way.
+    assert.equal(steps[drill]!.run!.trim(), `pnpm --silent run db:restore-drill --from latest --markdown >> "$GITHUB_STEP_SUMMARY"`);
+    assert.equal(drill, steps.length - 2, "the drill is the last step before the alert");
   });
 
   it("uploads the set as an artifact named with the date and run number, retention set in one place", () => {

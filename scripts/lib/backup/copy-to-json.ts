@@ -18,6 +18,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import { BACKSLASH, ByteOutput, LF, QUOTE, TAB } from "../byte-output.ts";
 import { OperationError } from "../errors.ts";
 import { FORMAT_VERSION, ROW_ANNOTATION_KEY, ValueKind, valueKind, type ColumnType } from "./row-encoding.ts";
+import type { RowDigest } from "./row-digest.ts";
 
 const HEX = Buffer.from("0123456789abcdef");
 
@@ -42,6 +43,8 @@ export class CopyTextToJsonArray extends Transform {
     private readonly table: string,
     private readonly columns: ColumnType[],
     private readonly onRows: (rows: number) => void = () => {},
+    /** Fed every row's COPY line as it is converted (the summary's rowDigest). */
+    private readonly digest?: RowDigest,
   ) {
     super();
     this.kinds = columns.map((column) => valueKind(column.type, FORMAT_VERSION));
@@ -79,6 +82,7 @@ export class CopyTextToJsonArray extends Transform {
   }
 
   private row(input: Buffer, start: number, end: number, out: ByteOutput): void {
+    this.digest?.add(input, start, end);
     out.bytes(this.rows === 0 ? OPEN : SEPARATOR);
     let jsonNulls: Buffer[] | null = null;
     let fieldStart = start;

@@ -18,6 +18,8 @@ import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
 import { openRepository, writeObjectText, type PendingObject } from "../repository/index.ts";
 import { Digest, gzipLayer } from "./layers.ts";
 import { CopyTextToJsonArray } from "./copy-to-json.ts";
+import { createRowDigest } from "./row-digest.ts";
+import { authenticateSummary } from "./summary-auth.ts";
 import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
 import { openSnapshot, type Snapshot } from "./snapshot.ts";
 import { FORMAT_VERSION } from "./row-encoding.ts";
@@ -113,6 +115,7 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     options.signal?.throwIfAborted();
     for (const file of pending) await file.commit();
     summary.durationMs = Math.round(performance.now() - started);
+    if (setKey) summary.authentication = authenticateSummary(summary, setKey);
     const summaryPath = await writeObjectText(repository, summaryFileName(timestamp), `${JSON.stringify(summary, null, 2)}\n`);
     return { summaryPath, summary };
   } catch (error) {
@@ -156,13 +159,19 @@ async function writeTableFile(
   const columns = table.columns.filter((column) => !column.generated).map((column) => ({ name: column.name, type: column.type }));
   let lastReport = 0;
   options.onProgress?.({ table: table.name, rows: 0, totalRows });
-  const rows = new CopyTextToJsonArray(table.name, columns, (done) => {
-    const now = performance.now();
-    if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
-      lastReport = now;
-      options.onProgress({ table: table.name, rows: done, totalRows });
-    }
-  });
+  const digest = await createRowDigest();
+  const rows = new CopyTextToJsonArray(
+    table.name,
+    columns,
+    (done) => {
+      const now = performance.now();
+      if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
+        lastReport = now;
+        options.onProgress({ table: table.name, rows: done, totalRows });
+      }
+    },
+    digest,
+  );
   const plaintext = new Digest();
   const stored = new Digest();
   const copy = snapshot.copyTable(table, columns.map((column) => column.name));
@@ -194,6 +203,7 @@ async function writeTableFile(
     primaryKey: table.primaryKey,
     partitioning: table.partitioned ? { key: table.partitionKey ?? "", partitions: table.partitions } : null,
     inherits: table.inherits,
+    rowDigest: digest.value(),
   };
   if (setKey) {
     entry.plaintextBytes = plaintext.bytes;

@@ -1,7 +1,9 @@
 // File names of a backup set. One name per table
 // (`<table-in-kebab-case-plural>-backup-<timestamp>.json[.gz][.enc]`) and the
-// summary (`backup-summary-<timestamp>.json`), which is written last; and the
-// marker a prune leaves while it deletes a set.
+// summary (`backup-summary-<timestamp>.json`), which is written last; the
+// reports of the restore drills run on it (`restore-drill-<timestamp>-at-<drill
+// timestamp>.json`), which belong to the set; and the marker a prune leaves
+// while it deletes a set.
 
 /** 2025-07-05T21:00:00.000Z -> 2025-07-05T21-00-00-000Z (safe in file names on every OS). */
 export function backupTimestamp(date: Date): string {
@@ -25,6 +27,19 @@ const TABLE_FILE = new RegExp(`^[^./][^/]*-backup-(${TIMESTAMP_PATTERN})\\.json(
 /** The timestamp of a table file name (`<stem>-backup-<timestamp>.json[.gz][.enc]`), or null for any other file. */
 export function timestampOfTableFile(fileName: string): string | null {
   return TABLE_FILE.exec(fileName)?.[1] ?? null;
+}
+
+const DRILL_REPORT_FILE = new RegExp(`^restore-drill-(${TIMESTAMP_PATTERN})-at-(${TIMESTAMP_PATTERN})\\.json$`);
+
+/** A drill report's name: the set's timestamp (it belongs to that set) and the drill's. */
+export function drillReportFileName(setTimestamp: string, drillTimestamp: string): string {
+  return `restore-drill-${setTimestamp}-at-${drillTimestamp}.json`;
+}
+
+/** The set and drill timestamps of a drill report's name, or null for any other file. */
+export function timestampsOfDrillReport(fileName: string): { set: string; drill: string } | null {
+  const match = DRILL_REPORT_FILE.exec(fileName);
+  return match ? { set: match[1]!, drill: match[2]! } : null;
 }
 
 const PRUNING_SUFFIX = ".pruning";

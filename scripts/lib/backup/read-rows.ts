@@ -8,6 +8,7 @@ import { openObject } from "../repository/index.ts";
 import { Digest, gunzipLayer } from "./layers.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
 import { readSummary, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
+import { summaryAuthenticationProblem } from "./summary-auth.ts";
 
 export interface TableContent {
   /** The table file's JSON text, decrypted and decompressed. */
@@ -51,7 +52,16 @@ export function openTableContent(
   return { content, stored, plaintext };
 }
 
-/** The set's key, or a clear error naming `fileName` when it is missing or wrong. */
+/** An encrypted set's summary whose HMAC does not hold: nothing it says can be trusted. */
+export class SummaryAuthenticationError extends OperationError {
+  override name = "SummaryAuthenticationError";
+}
+
+/**
+ * The set's key, or a clear error naming `fileName` when it is missing or
+ * wrong. Every reader of an encrypted set comes through here, so this is
+ * where its summary's HMAC is checked (summary-auth.ts).
+ */
 export async function keyForSet(
   summaryPath: string,
   summary: BackupSummary,
@@ -62,8 +72,9 @@ export async function keyForSet(
   if (encryptionKey === undefined) {
     throw new ConfigError(`${fileName} is encrypted: set ${ENCRYPTION_KEY_VARIABLE} to the key the backup was made with.`);
   }
+  let setKey: SetKey;
   try {
-    return await existingSetKey(encryptionKey, summary.encryption, path.basename(summaryPath));
+    setKey = await existingSetKey(encryptionKey, summary.encryption, path.basename(summaryPath));
   } catch (error) {
     if (error instanceof WrongKeyError) {
       throw new OperationError(
@@ -72,6 +83,9 @@ export async function keyForSet(
     }
     throw error;
   }
+  const problem = summaryAuthenticationProblem(summary, setKey);
+  if (problem) throw new SummaryAuthenticationError(`${path.basename(summaryPath)}: ${problem}`);
+  return setKey;
 }
 
 /** Compares what was read with the summary; the first difference as a sentence, or null. */

@@ -4,6 +4,7 @@ import { OperationError, UsageError } from "../errors.ts";
 import { defaultRepositoryLocation, openObject, openRepository, readObjectText, resolveLocation } from "../repository/index.ts";
 import { baseName } from "../repository/location.ts";
 import type { EncryptionInfo } from "./encryption.ts";
+import type { SummaryAuthentication } from "./summary-auth.ts";
 import { timestampOfSummaryFile } from "./naming.ts";
 import { FORMAT_VERSION } from "./row-encoding.ts";
 import { tableLabel, type PartitionInfo, type TableRef } from "../tables.ts";
@@ -51,6 +52,8 @@ export interface BackupTableEntry {
   partitioning?: { key: string; partitions: PartitionInfo[] } | null;
   /** Inheritance parents, qualified. */
   inherits?: string[];
+  /** Order-independent digest of the rows' COPY text (row-digest.ts); absent in sets written before it was recorded. */
+  rowDigest?: string;
 }
 
 /** A sequence's state (formatVersion 2), read in the backup's transaction right after its snapshot. */
@@ -88,6 +91,8 @@ export interface BackupSummary {
   tool: { name: string; version: string };
   compression: "gzip" | null;
   encryption: null | EncryptionInfo;
+  /** Encrypted sets: the HMAC of everything above, under a key derived from the set's (summary-auth.ts). */
+  authentication?: SummaryAuthentication;
 }
 
 /** The schemas a set covers (a format 1 set: its one schema). */

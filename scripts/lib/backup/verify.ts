@@ -13,7 +13,7 @@ import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
 import { RowFormatError, RowParser } from "./row-parser.ts";
 import { openObject } from "../repository/index.ts";
-import { authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
+import { SummaryAuthenticationError, authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
 import { entryLabel, readSummary, summarySchemas, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface VerifyProblem {
@@ -81,7 +81,12 @@ export async function verifyBackupSet(summaryPath: string, options: VerifyOption
   } catch (error) {
     // A missing key is a configuration error (thrown); a wrong key is a finding about every file.
     if (!(error instanceof OperationError)) throw error;
-    keyProblem = error.message.replace(`${summaryName}: `, "");
+    if (error instanceof SummaryAuthenticationError) {
+      problems.push({ file: summaryName, problem: error.message.replace(`${summaryName}: `, "") });
+      keyProblem = "not checked: the summary that describes it failed authentication";
+    } else {
+      keyProblem = error.message.replace(`${summaryName}: `, "");
+    }
   }
 
   const seenFiles = new Set<string>();

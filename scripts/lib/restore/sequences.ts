@@ -32,6 +32,14 @@ export interface SequenceOutcome {
   missing: string[];
 }
 
+/** The sequences a restore of `tables` sets: those their columns draw from, and free-standing ones when the whole set is restored. */
+export function sequencesToRestore(sequences: BackupSequence[], tables: TableRef[], wholeSet: boolean): BackupSequence[] {
+  const restored = new Set(tables.map(tableKey));
+  return sequences.filter((sequence) =>
+    sequence.usedBy.length === 0 ? wholeSet : sequence.usedBy.some((use) => restored.has(tableKey({ schema: use.schema, name: use.table }))),
+  );
+}
+
 /** The value nextval would hand out next. */
 function nextValue(lastValue: bigint, isCalled: boolean, increment: bigint): bigint {
   return isCalled ? lastValue + increment : lastValue;
@@ -44,10 +52,7 @@ export async function restoreSequences(
   options: { mode: RestoreMode; wholeSet: boolean; apply: boolean },
 ): Promise<SequenceOutcome> {
   if (!summary.sequences) return { set: await moveOwnedPastMaxima(client, tables, options.apply), missing: [] };
-  const restored = new Set(tables.map(tableKey));
-  const chosen = summary.sequences.filter((sequence) =>
-    sequence.usedBy.length === 0 ? options.wholeSet : sequence.usedBy.some((use) => restored.has(tableKey({ schema: use.schema, name: use.table }))),
-  );
+  const chosen = sequencesToRestore(summary.sequences, tables, options.wholeSet);
   const outcome: SequenceOutcome = { set: [], missing: [] };
   const names = chosen.map((sequence) => qualifiedName(sequence.schema, sequence.name));
   const existing = await client.query<{ name: string }>(

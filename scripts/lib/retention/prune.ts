@@ -1,7 +1,7 @@
 // Deletes the backup sets a retention policy does not keep, in a directory or
 // a bucket alike. Only whole sets, and only the files a set's summary lists
-// (the files the backup tool wrote): anything else in the location is never
-// touched. A set goes summary first: a hidden marker (a copy of the summary)
+// (the files the backup tool wrote) and the reports of the restore drills run
+// on it: anything else in the location is never touched. A set goes summary first: a hidden marker (a copy of the summary)
 // is written, then the summary deleted, then the table files, then the
 // marker — so an interrupted prune never leaves a summary that looks complete
 // over missing files, and the next prune finishes the job from the marker.
@@ -10,10 +10,10 @@
 // policy, permissions) is reported, and a set whose summary it keeps stays whole.
 import { listBackupSets, readSummary, type BackupSummary } from "../backup/index.ts";
 import { INCOMPLETE_SET_MIN_AGE_MS, incompleteSetsAmong } from "../backup/incomplete-sets.ts";
-import { pruneMarkerName, summaryOfPruneMarker } from "../backup/naming.ts";
+import { pruneMarkerName, summaryOfPruneMarker, timestampsOfDrillReport } from "../backup/naming.ts";
 import { tableFilePath } from "../backup/summary.ts";
 import { OperationError } from "../errors.ts";
-import { openRepository, readObjectText, writeObjectText, type Repository } from "../repository/index.ts";
+import { openObject, openRepository, readObjectText, writeObjectText, type Repository } from "../repository/index.ts";
 import { baseName } from "../repository/location.ts";
 import { decideRetention } from "./select.ts";
 import type { RetentionPolicy } from "./policy.ts";
@@ -49,9 +49,14 @@ export interface PruneReport {
   refused: { file: string; reason: string }[];
 }
 
-/** The set's table files and its summary (tableFilePath refuses names that leave the set's location). */
-function filesOfSet(summaryPath: string, summary: BackupSummary): string[] {
-  return [...summary.tables.map((entry) => tableFilePath(summaryPath, entry)), summaryPath];
+/**
+ * The set's table files, the reports of the drills run on it (they go with
+ * it), and its summary last (tableFilePath refuses names that leave the set's location).
+ */
+function filesOfSet(summaryPath: string, summary: BackupSummary, names: Set<string>): string[] {
+  const { repository } = openObject(summaryPath);
+  const drillReports = [...names].filter((name) => timestampsOfDrillReport(name)?.set === summary.timestamp).sort().map((name) => repository.locationOf(name));
+  return [...summary.tables.map((entry) => tableFilePath(summaryPath, entry)), ...drillReports, summaryPath];
 }
 
 type Refused = PruneReport["refused"];
@@ -88,7 +93,7 @@ async function resumeInterrupted(repository: Repository, names: Set<string>, dry
       continue;
     }
     const marker = repository.locationOf(name);
-    const files = filesOfSet(repository.locationOf(summaryName), await readSummary(marker))
+    const files = filesOfSet(repository.locationOf(summaryName), await readSummary(marker), names)
       .slice(0, -1)
       .filter((file) => names.has(baseName(file)));
     resumed.push(...files, marker);
@@ -107,13 +112,14 @@ export async function pruneBackups(
   const repository = openRepository(backupDir);
   const objects = await repository.list();
   const refused: Refused = [];
-  const resumed = await resumeInterrupted(repository, new Set(objects.map((object) => object.name)), dryRun, refused);
+  const names = new Set(objects.map((object) => object.name));
+  const resumed = await resumeInterrupted(repository, names, dryRun, refused);
   const sets = (await listBackupSets(backupDir)).map(({ summaryPath, summary }) => ({
     id: summaryPath,
     createdAt: new Date(summary.createdAt),
     kind: summary.kind,
     summaryPath,
-    files: filesOfSet(summaryPath, summary),
+    files: filesOfSet(summaryPath, summary, names),
   }));
   const decisions = decideRetention(sets, policy);
   const describe = (decision: (typeof decisions)[number]): PrunedSet => ({

@@ -12,6 +12,8 @@ export interface BackupVerification {
 
 export interface LatestBackup {
   summaryPath: string;
+  /** The set's timestamp (as in its file names). */
+  timestamp: string;
   createdAt: string;
   ageMs: number;
   kind: string;
@@ -40,6 +42,7 @@ export async function latestBackup(
   }
   return {
     summaryPath,
+    timestamp: summary.timestamp,
     createdAt: summary.createdAt,
     ageMs: (options.now ?? new Date()).getTime() - new Date(summary.createdAt).getTime(),
     kind: summary.kind,

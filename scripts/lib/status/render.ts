@@ -44,10 +44,24 @@ function backupSection(report: StatusReport, paint: Painter): string[] {
     ["kind", backup.kind],
     ["encrypted", backup.encrypted ? "yes" : "no"],
     ["verification", verification],
+    ["restore drill", drillCell(report)],
   ];
   const lines = alignedTable(rows, paint).map((line) => `  ${line}`);
   if (stale) lines.push(`  ${paint("bad", "the newest backup is older than --max-age")} — run: pnpm run db:backup`);
+  if (report.drillFreshness && !report.drillFreshness.ok) {
+    lines.push(`  ${paint("bad", "no restore drill passed within --max-drill-age")} — run: pnpm run db:restore-drill --from latest`);
+  }
   return [...lines, ...incompleteLines(report, paint)];
+}
+
+function drillCell(report: StatusReport): Cell {
+  const { latestSet, newestPassed } = report.drills;
+  const checked = Date.parse(report.checkedAt);
+  const ago = (at: string) => `${formatAge(checked - Date.parse(at))} ago`;
+  const passedEarlier = newestPassed && newestPassed.location !== latestSet?.location ? `; newest passed drill ${ago(newestPassed.finishedAt)} (${baseName(newestPassed.location)})` : "";
+  if (!latestSet) return { text: `this set was never drilled (pnpm run db:restore-drill)${passedEarlier}`, tone: "warn" };
+  if (latestSet.outcome === "failed") return { text: `FAILED ${ago(latestSet.finishedAt)}: ${latestSet.failure ?? "see the report"} (${baseName(latestSet.location)})${passedEarlier}`, tone: "bad" };
+  return { text: `passed ${ago(latestSet.finishedAt)} (${baseName(latestSet.location)})`, tone: "ok" };
 }
 
 function migrationsSection(report: StatusReport, paint: Painter): string[] {

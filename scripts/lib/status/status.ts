@@ -7,6 +7,7 @@ import { defaultSchemas } from "../schemas.ts";
 import { countTableRows, discoverTables, schemaFromUrl, tableLabel } from "../tables.ts";
 import { findIncompleteSets, type IncompleteSet } from "../backup/incomplete-sets.ts";
 import { latestBackup, type LatestBackup } from "./backup-state.ts";
+import { drillState, type DrillState } from "./drill-state.ts";
 import { runHealthChecks, type HealthCheck } from "./health.ts";
 import { readMigrationState, type MigrationState } from "../migrations-state.ts";
 
@@ -28,6 +29,10 @@ export interface StatusReport {
   incompleteSets: IncompleteSet[];
   /** Present with --max-age: the threshold and whether the newest backup is within it. */
   freshness: { maxAgeMs: number; ok: boolean } | null;
+  /** Restore drills: the newest set's latest, and the newest that passed (db:restore-drill). */
+  drills: DrillState;
+  /** Present with --max-drill-age: whether the newest passed drill is within it. */
+  drillFreshness: { maxAgeMs: number; ok: boolean } | null;
   migrations: MigrationState;
   health: HealthCheck[];
 }
@@ -37,6 +42,7 @@ export interface StatusOptions {
   verifyBackup: boolean;
   encryptionKey?: string;
   maxAgeMs?: number;
+  maxDrillAgeMs?: number;
   now?: Date;
 }
 
@@ -57,6 +63,8 @@ export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options
   // Labelled as backup summaries label them: bare in the primary schema, schema.table elsewhere.
   const counts = Object.fromEntries(tables.map((table, i) => [tableLabel(table, schemas[0]!), rows[i]!]));
   const backup = await latestBackup(options.backupDir, { verify: options.verifyBackup, encryptionKey: options.encryptionKey, now });
+  const drills = await drillState(options.backupDir, backup?.timestamp ?? null);
+  const passedAgo = drills.newestPassed ? now.getTime() - new Date(drills.newestPassed.finishedAt).getTime() : null;
   return {
     database: describeTarget(target),
     checkedAt: now.toISOString(),
@@ -65,6 +73,9 @@ export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options
     latestBackup: backup,
     incompleteSets: await findIncompleteSets(options.backupDir),
     freshness: options.maxAgeMs === undefined ? null : { maxAgeMs: options.maxAgeMs, ok: backup !== null && backup.ageMs <= options.maxAgeMs },
+    drills,
+    drillFreshness:
+      options.maxDrillAgeMs === undefined ? null : { maxAgeMs: options.maxDrillAgeMs, ok: passedAgo !== null && passedAgo <= options.maxDrillAgeMs },
     migrations: await readMigrationState(db, undefined, schemaFromUrl(target.url)),
     health: await runHealthChecks(db),
   };

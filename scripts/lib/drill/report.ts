@@ -1,0 +1,147 @@
+// A drill's report: what was drilled, where, every check with its result and
+// the steps' durations. It is written beside the set it drilled, as
+// restore-drill-<set timestamp>-at-<drill timestamp>.json (mode 0600 in a
+// directory), so that it belongs to the set: db:status reads it, retention
+// keeps and deletes it with the set. Reports are read back as untrusted
+// files: one that is not a drill report this tool wrote is ignored.
+import { backupTimestamp, drillReportFileName, timestampsOfDrillReport } from "../backup/naming.ts";
+import { openObject, openRepository, readObjectText, writeObjectText } from "../repository/index.ts";
+import type { TableRowsCheck } from "./checks.ts";
+
+export const DRILL_REPORT_VERSION = 1;
+
+export type CheckName =
+  | "summary"
+  | "migration-files"
+  | "migrations-applied"
+  | "tables-created"
+  | "restore"
+  | "row-counts"
+  | "row-digests"
+  | "foreign-keys"
+  | "unique-indexes"
+  | "sequences"
+  | "schema";
+
+export interface DrillCheck {
+  name: CheckName;
+  outcome: "passed" | "failed" | "skipped";
+  /** What was checked and found, one sentence; the problems, when it failed. */
+  detail: string;
+}
+
+export interface DrillStep {
+  name: string;
+  durationMs: number;
+}
+
+export interface DrillReport {
+  kind: "restore-drill";
+  version: number;
+  outcome: "passed" | "failed";
+  /** The first failure, one sentence (null when passed). */
+  failure: string | null;
+  set: { summaryPath: string; timestamp: string; createdAt: string; kind: string; encrypted: boolean; compression: string | null };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  server: { kind: "embedded" | "server"; description: string; version: string } | null;
+  /** The migrations rebuilt from prisma/migrations (the set's applied list). */
+  migrations: string[];
+  /** Left out with --exclude-tables: neither restored nor checked. */
+  excludedTables: string[];
+  checks: DrillCheck[];
+  tables: TableRowsCheck[];
+  steps: DrillStep[];
+  /** Peak resident memory of the drill's own process (not the server's, nor Prisma's). */
+  peakRssMb: number;
+  /** Where this report was written, once it is. */
+  reportPath: string | null;
+}
+
+/** Writes the report beside the set; returns its location. */
+export async function writeDrillReport(report: DrillReport): Promise<string> {
+  const { repository } = openObject(report.set.summaryPath);
+  const name = drillReportFileName(report.set.timestamp, backupTimestamp(new Date(report.finishedAt)));
+  report.reportPath = repository.locationOf(name);
+  return writeObjectText(repository, name, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+function isDrillReport(value: unknown, setTimestamp: string): value is DrillReport {
+  const report = value as Partial<DrillReport> | null;
+  return (
+    typeof report === "object" && report !== null && report.kind === "restore-drill" && (report.outcome === "passed" || report.outcome === "failed") &&
+    typeof report.finishedAt === "string" && !Number.isNaN(Date.parse(report.finishedAt)) && report.set?.timestamp === setTimestamp &&
+    Array.isArray(report.checks)
+  );
+}
+
+export interface DrillRecord {
+  /** Where the report is. */
+  location: string;
+  setTimestamp: string;
+  outcome: "passed" | "failed";
+  finishedAt: string;
+  failure: string | null;
+}
+
+/** Drill reports in `backupDir`, newest drill first (read one by one, as the caller iterates); `setTimestamp` narrows them to one set's. Unreadable ones are skipped. */
+export async function* drillRecords(backupDir: string, options: { setTimestamp?: string } = {}): AsyncGenerator<DrillRecord> {
+  const repository = openRepository(backupDir);
+  const candidates = (await repository.list())
+    .map((object) => ({ name: object.name, stamps: timestampsOfDrillReport(object.name) }))
+    .filter((item) => item.stamps && (options.setTimestamp === undefined || item.stamps.set === options.setTimestamp))
+    .sort((a, b) => b.stamps!.drill.localeCompare(a.stamps!.drill));
+  for (const { name, stamps } of candidates) {
+    let value: unknown;
+    try {
+      value = JSON.parse(await readObjectText(repository, name));
+    } catch {
+      continue;
+    }
+    if (!isDrillReport(value, stamps!.set)) continue;
+    yield { location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure };
+  }
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Human-readable lines. */
+export function formatDrillReport(report: DrillReport): string[] {
+  const lines = [
+    `restore drill ${report.outcome === "passed" ? "PASSED" : "FAILED"}: ${report.set.summaryPath}`,
+    `  on ${report.server ? `${report.server.description}, PostgreSQL ${report.server.version}` : "(no server started)"}; ${seconds(report.durationMs)}`,
+  ];
+  for (const check of report.checks) lines.push(`  ${check.outcome.padEnd(7)} ${check.name.padEnd(18)} ${check.detail}`);
+  for (const table of report.tables.filter((t) => !t.ok)) {
+    lines.push(`  table ${table.table}: ${table.restoredRows} rows restored, ${table.backupRows} in the set, row digest ${table.digest}`);
+  }
+  if (report.excludedTables.length > 0) lines.push(`  excluded (--exclude-tables, not restored nor checked): ${report.excludedTables.join(", ")}`);
+  lines.push(`  steps: ${report.steps.map((step) => `${step.name} ${seconds(step.durationMs)}`).join(", ")}`);
+  if (report.reportPath) lines.push(`  report: ${report.reportPath}`);
+  if (report.failure) lines.push(`  failure: ${report.failure}`);
+  return lines;
+}
+
+const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+
+/** The report as Markdown, for the nightly workflow's run summary. */
+export function drillReportMarkdown(report: DrillReport): string {
+  const mark = report.outcome === "passed" ? "✅ passed" : "❌ FAILED";
+  const lines = [
+    `## Restore drill: ${mark}`,
+    "",
+    `Set \`${report.set.summaryPath}\` restored into a throwaway ${report.server ? `PostgreSQL ${report.server.version} (${report.server.kind})` : "PostgreSQL"} in ${seconds(report.durationMs)}.`,
+    "",
+  ];
+  if (report.failure) lines.push(`**Failure:** ${cell(report.failure)}`, "");
+  lines.push("| check | result | detail |", "| --- | --- | --- |");
+  for (const check of report.checks) lines.push(`| ${check.name} | ${check.outcome} | ${cell(check.detail)} |`);
+  if (report.tables.length > 0) {
+    lines.push("", "| table | rows in the set | rows restored | row digest |", "| --- | ---: | ---: | --- |");
+    for (const table of report.tables) lines.push(`| ${cell(table.table)} | ${table.backupRows} | ${table.restoredRows} | ${table.digest} |`);
+  }
+  if (report.excludedTables.length > 0) lines.push("", `Excluded with --exclude-tables: ${report.excludedTables.map((t) => `\`${t}\``).join(", ")}`);
+  if (report.reportPath) lines.push("", `Report: \`${report.reportPath}\``);
+  return `${lines.join("\n")}\n`;
+}
