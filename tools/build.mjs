@@ -29,6 +29,8 @@ const CONFIG_INPUTS = ["package.json", "tsconfig.json", "tools/build.mjs", "tool
 const SOURCES = ["scripts", "generated", PRISMA_CONFIG];
 /** An input first seen after the build read it: it may have changed meanwhile, so the next start rebuilds once. */
 const UNSTAMPED = /** @type {Stamp} */ ([-1, -1, -1]);
+/** How esbuild's metafile names a module a plugin loaded from a namespace of its own, e.g. `stand-in:prisma/config`. */
+const VIRTUAL_INPUT = /^[a-z][a-z0-9-]*:/;
 const KEEP_SUPERSEDED_MS = 24 * 60 * 60 * 1000;
 /** A build's directory (its id), or one being written (.tmp-<pid>-<id>). */
 const BUILD_DIR_NAME = /^(\.tmp-\d+-)?[0-9a-f]{12}$/;
@@ -86,7 +88,8 @@ export async function build(root) {
 
   /** @type {Record<string, Stamp | null>} */
   const inputs = {};
-  for (const file of Object.keys(metafile.inputs)) inputs[file] = stamps.get(file) ?? UNSTAMPED;
+  // Plugins' virtual modules (namespace:path) are no files: stamping them would make every start rebuild.
+  for (const file of Object.keys(metafile.inputs)) if (!VIRTUAL_INPUT.test(file)) inputs[file] = stamps.get(file) ?? UNSTAMPED;
   for (const file of [...CONFIG_INPUTS, PRISMA_CONFIG]) inputs[file] = stamps.get(file) ?? null;
   const now = Date.now();
   /** @type {Record<string, number>} */

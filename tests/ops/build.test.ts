@@ -171,6 +171,13 @@ describe("the launcher never runs a stale build", () => {
     assert.deepEqual([(await run("hello", ["b"])).stdout, built()], ["v4 b\n", false]);
     write("prisma.config.ts", "export default {};\n");
     assert.deepEqual([(await run("hello", ["c"])).stdout, built()], ["v4 c\n", true]);
+    // The stand-ins Prisma's packages are bundled with are no files: nothing changed, so nothing is rebuilt.
+    write("prisma.config.ts", 'import { defineConfig } from "prisma/config";\nexport default defineConfig({ schema: "prisma/schema.prisma" });\n');
+    await run("hello");
+    // A build renames a new dist/build.json into place: the same inode means no build ran.
+    const stateBefore = statSync(path.join(root, "dist", "build.json")).ino;
+    assert.equal((await run("hello", ["d"])).stdout, "v4 d\n");
+    assert.equal(statSync(path.join(root, "dist", "build.json")).ino, stateBefore, "a second start with nothing changed rebuilt");
   });
 
   it("removes builds older than a day that are neither current nor recently superseded; nothing else in dist/", async () => {
