@@ -1,11 +1,12 @@
-// restoreBackup: verify the set, compare schemas, plan, then load every
+// restoreBackup: check the set, compare schemas, plan, then load every
 // selected table in foreign-key order inside ONE transaction — either the
-// whole restore lands or nothing changes. User triggers are off for the load
+// whole restore lands or nothing changes. Each loaded file is read once and
+// verified as it loads (single-pass.ts). User triggers are off for the load
 // (triggers.ts). In empty and replace mode the tables' indexes and keys are
 // dropped first and rebuilt after the load (index-rebuild.ts). Sequences are
 // set last (sequences.ts). A dry run does all of it and rolls back, so its
 // counts are exactly what a real run would do.
-import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas, verifyBackupSet } from "../backup/index.ts";
+import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { createPool, describeDatabaseError } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -21,6 +22,7 @@ import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
 import { restoreSequences } from "./sequences.ts";
+import { loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
 import { disableUserTriggers, restoreTriggers } from "./triggers.ts";
 
 export interface RestoreProgress {
@@ -70,12 +72,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   const started = performance.now();
   const summaryPath = await resolveSummaryPath(options.from, options.backupDir);
   const summary = await readSummary(summaryPath);
-  options.onStep?.(`verifying ${summaryPath} …`);
-  const verification = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey, checkRowShapes: false });
-  if (!verification.ok) {
-    const problems = verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ");
-    throw new OperationError(`the backup set ${summaryPath} is damaged, nothing was changed — ${problems}. Restore from another set.`);
-  }
+  options.onStep?.(`checking ${summaryPath} (each file is verified as it loads) …`);
+  await verifyBeforeLoad(summaryPath, new Set(summary.tables.map((entry) => entry.file)), options.encryptionKey);
 
   const pool = createPool(options.target, { max: 1, application_name: "prisma-data-guard restore" });
   try {
@@ -94,6 +92,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         requestedTables: options.tables,
         allowSchemaMismatch: options.allowSchemaMismatch ?? false,
       });
+      const loadedFiles = new Set(plan.tables.map((planned) => planned.entry.file));
+      if (loadedFiles.size < summary.tables.length) await verifyBeforeLoad(summaryPath, loadedFiles, options.encryptionKey);
 
       const report: RestoreReport = {
         outcome: options.dryRun ? "dry-run" : "restored",
@@ -136,11 +136,13 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         await deferForeignKeys(client, deferred);
         for (const planned of plan.tables) {
           current = planned.label;
-          const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, verifiedJustNow: true });
+          const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
           const totalRows = planned.entry.rows;
           const loaded = await loadTable(client, planned, rows, summary.formatVersion, (done) =>
             options.onProgress?.({ table: planned.label, rows: done, totalRows }),
-          );
+          ).catch(async (error: unknown) => {
+            throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
+          });
           const tableReport: TableReport = {
             table: planned.label,
             rows: loaded.rows,
