@@ -16,6 +16,7 @@ import { discoverTables, schemaFromUrl, tableRelation } from "../tables.ts";
 import type pg from "pg";
 import { foreignKeysInto, uniqueKeys } from "./catalog.ts";
 import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
+import { CopyEncoderPool } from "./copy-encoders.ts";
 import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
 import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
@@ -47,6 +48,12 @@ export interface RestoreOptions {
   continueOnConflict?: boolean;
   encryptionKey?: string;
   migrationsDir?: string;
+  /**
+   * CPU cores to use (default 1): jobs - 1 worker threads convert the rows
+   * (copy-encoders.ts), and each index build may use jobs - 1 parallel server
+   * workers. Everything still happens in the one transaction.
+   */
+  jobs?: number;
   /** How long to wait for the tables' locks before giving up. */
   lockTimeoutMs?: number;
   onProgress?: (progress: RestoreProgress) => void;
@@ -113,6 +120,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         durationMs: 0,
       };
 
+      const jobs = options.jobs ?? 1;
+      let encoders: CopyEncoderPool | undefined;
       await client.query("BEGIN");
       let current = "(preparing)";
       try {
@@ -134,12 +143,13 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.schema}.${fk.table}.${fk.name}`));
         report.deferredForeignKeys = deferred.map((fk) => fk.name);
         await deferForeignKeys(client, deferred);
+        if (jobs > 1) encoders = new CopyEncoderPool(jobs - 1);
         for (const planned of plan.tables) {
           current = planned.label;
           const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
           const totalRows = planned.entry.rows;
           const loaded = await loadTable(client, planned, rows, summary.formatVersion, (done) =>
-            options.onProgress?.({ table: planned.label, rows: done, totalRows }),
+            options.onProgress?.({ table: planned.label, rows: done, totalRows }), encoders,
           ).catch(async (error: unknown) => {
             throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
           });
@@ -158,7 +168,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         current = REBUILDING;
         if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
         const rebuildStarted = performance.now();
-        await rebuildAfterLoad(client, dropped);
+        await rebuildAfterLoad(client, dropped, { parallelWorkers: options.jobs === undefined ? undefined : jobs - 1 });
         report.rebuilt = {
           keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
           foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
@@ -189,6 +199,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
         throw loadFailure(error, current);
+      } finally {
+        await encoders?.close();
       }
       report.durationMs = Math.round(performance.now() - started);
       return report;
