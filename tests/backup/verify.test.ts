@@ -177,7 +177,7 @@ describe("db:verify-backup", () => {
       (async () => {
         for await (const row of readTableRows(altered, users, { singlePass: true })) if (row) handedOut++;
       })(),
-      new RegExp(`^OperationError: ${users.file.replaceAll(".", "\\.")}: SHA-256 differs from the summary .*; the set is damaged — restore from another backup set$`),
+      new RegExp(`^DamagedFileError: ${users.file.replaceAll(".", "\\.")}: SHA-256 differs from the summary .*; the set is damaged — restore from another backup set$`),
     );
     assert.equal(handedOut, users.rows, "every row was handed out before the end-of-read check failed");
 

@@ -125,17 +125,23 @@ export async function authenticate(
 
 /**
  * Why the file is not the one the backup wrote (its checksums, its GCM tag),
- * as a line naming it, or null when it is intact: tells damage from a bad
- * row when a single-pass read's consumer failed.
+ * as a sentence without the file name, or null when it is intact: tells
+ * damage from a bad row when a single-pass read's consumer failed.
  */
 export async function fileDamage(summaryPath: string, entry: BackupTableEntry, encryptionKey: string | undefined): Promise<string | null> {
   const summary = await readSummary(summaryPath);
-  const problem = await authenticate(summaryPath, summary, entry, await keyForSet(summaryPath, summary, encryptionKey, entry.file));
-  return problem && damagedMessage(entry, problem);
+  return authenticate(summaryPath, summary, entry, await keyForSet(summaryPath, summary, encryptionKey, entry.file));
 }
 
-function damagedMessage(entry: BackupTableEntry, problem: string): string {
-  return `${entry.file}: ${problem}; the set is damaged — restore from another backup set`;
+/** A table file whose read showed it is not what its summary describes. */
+export class DamagedFileError extends OperationError {
+  override name = "DamagedFileError";
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}; the set is damaged — restore from another backup set`);
+  }
 }
 
 export interface ReadRowsOptions {
@@ -187,14 +193,14 @@ export async function* readTableRowBatches(
     read.content.destroy();
   }
   const changed = checksumProblem(entry, read.stored, read.plaintext);
-  if (changed && options.singlePass) throw new OperationError(damagedMessage(entry, changed));
+  if (changed && options.singlePass) throw new DamagedFileError(entry.file, changed);
   if (changed) {
     throw new OperationError(
       `${entry.file}: changed while it was being read (${changed}); something is writing to the backup directory — stop it, then verify the set (pnpm run db:verify-backup) and retry`,
     );
   }
   if (rows !== entry.rows) {
-    throw new OperationError(damagedMessage(entry, `holds ${rows} rows, the summary says ${entry.rows}`));
+    throw new DamagedFileError(entry.file, `holds ${rows} rows, the summary says ${entry.rows}`);
   }
 }
 

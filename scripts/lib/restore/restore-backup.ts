@@ -23,7 +23,7 @@ import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
 import { restoreSequences } from "./sequences.ts";
-import { loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
+import { DamagedSetError, loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
 import { disableUserTriggers, restoreTriggers } from "./triggers.ts";
 
 export interface RestoreProgress {
@@ -262,7 +262,7 @@ const REBUILDING = "(rebuilding indexes and keys)";
 
 /** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
 function loadFailure(error: unknown, table: string): Error {
-  if (error instanceof UsageError) return error;
+  if (error instanceof UsageError || error instanceof DamagedSetError) return error;
   const code = (error as { code?: string }).code;
   if (code === "55P03") {
     return new OperationError(
