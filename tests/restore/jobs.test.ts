@@ -9,7 +9,9 @@ import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { createBackup, readSummary } from "../../scripts/lib/backup/index.ts";
+import { dropForBulkLoad, rebuildAfterLoad } from "../../scripts/lib/restore/index-rebuild.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
+import { discoverTables } from "../../scripts/lib/tables.ts";
 import { copySet, editSummary, entryOf, fileOf, removeDir, sha256 } from "../backup/support.ts";
 import { runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -81,6 +83,33 @@ describe("db:restore --jobs", () => {
       assert.equal((await target.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "User"`)).rows[0]!.n, 0);
     } finally {
       await target.drop();
+    }
+  });
+
+  it("rebuilds with the parallel workers asked for and at least 512 MB of sort memory, for the transaction only, never lowering a higher setting", async () => {
+    const db = await createTestDatabase();
+    const client = await db.pool.connect();
+    const settings = async () =>
+      (await client.query<{ workers: string; memory: string }>(
+        `SELECT current_setting('max_parallel_maintenance_workers') AS workers, current_setting('maintenance_work_mem') AS memory`,
+      )).rows[0]!;
+    try {
+      const before = await settings();
+      const tables = (await discoverTables(client)).filter((table) => table.name === "Achievement");
+      for (const [sessionMemory, expected] of [[null, "512MB"], ["2GB", "2GB"]] as const) {
+        if (sessionMemory) await client.query(`SET maintenance_work_mem = '${sessionMemory}'`);
+        const session = await settings();
+        await client.query("BEGIN");
+        await rebuildAfterLoad(client, await dropForBulkLoad(client, tables), { parallelWorkers: 3 });
+        assert.deepEqual(await settings(), { workers: "3", memory: expected });
+        await client.query("COMMIT");
+        assert.deepEqual(await settings(), session, "SET LOCAL: back to the session's settings after the transaction");
+      }
+      await client.query("RESET maintenance_work_mem");
+      assert.deepEqual(await settings(), before);
+    } finally {
+      client.release();
+      await db.drop();
     }
   });
 
