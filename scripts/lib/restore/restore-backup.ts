@@ -148,9 +148,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
           current = planned.label;
           const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
           const totalRows = planned.entry.rows;
-          const loaded = await loadTable(client, planned, rows, summary.formatVersion, (done) =>
-            options.onProgress?.({ table: planned.label, rows: done, totalRows }), encoders,
-          ).catch(async (error: unknown) => {
+          const onRows = (done: number) => options.onProgress?.({ table: planned.label, rows: done, totalRows });
+          const loaded = await loadTable(client, planned, rows, summary.formatVersion, onRows, encoders).catch(async (error: unknown) => {
             throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
           });
           const tableReport: TableReport = {
