@@ -70,7 +70,8 @@ export function formatRowRecovery(report: RowRecoveryReport, keysShown = 10): st
     for (const row of report.refusedRows.slice(0, 20)) lines.push(`  ${row.table} (${describeKey(row.key)}): ${row.problems.map(describeProblem).join("; ")}`);
   }
   if (report.links.length > 0) {
-    lines.push(report.relink ? `links put back (--relink):` : `links cut by ON DELETE SET NULL (rerun with --relink to put them back):`);
+    const relinked = report.outcome === "restored" ? "links put back (--relink):" : "links --relink would put back:";
+    lines.push(report.relink ? relinked : `links cut by ON DELETE SET NULL (rerun with --relink to put them back):`);
     for (const link of report.links) {
       const state = report.relink && !link.relinked ? " (not put back: set since, or its row was refused)" : "";
       lines.push(`  ${link.table} (${keyText(link.key)}).${link.columns.join(", ")} = ${keyText(link.values)} [${link.foreignKey}]${state}`);
