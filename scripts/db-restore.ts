@@ -81,7 +81,7 @@ await runCli(async () => {
     onTableDone: (table: { table: string; rows: number; inserted: number }) => reporter.info(`  ${table.table}: ${table.rows} rows read, ${table.inserted} inserted`),
   };
   if (options.createDatabase !== undefined) {
-    const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.rows && "--rows", options.dryRun && "--dry-run", options.allowSchemaMismatch && "--allow-schema-mismatch"].filter(Boolean);
+    const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.rows && "--rows", options.relink && "--relink", options.dryRun && "--dry-run", options.allowSchemaMismatch && "--allow-schema-mismatch"].filter(Boolean);
     if (other.length > 0) throw new UsageError(`--create-database restores the whole set into a new database in --mode empty; ${other.join(", ")} cannot be combined with it`);
     const created = await restoreIntoNewDatabase({ ...common, server: target, name: options.createDatabase, project: await loadPrismaProject(options.config) });
     for (const line of [...formatReport(created.restore), ...formatCreatedDatabase(created)]) reporter.info(line);
