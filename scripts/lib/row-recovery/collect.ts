@@ -180,6 +180,16 @@ export async function collectRows(input: {
     }
   }
 
+  // A seed value in the one column a foreign key references is that key's value in the seed row: rows referencing
+  // it are candidates from the first pass on (a user's referrals are found in the same read of User as the user).
+  for (const scan of scans) {
+    for (const filter of scan.seeds) {
+      for (const edge of scan.incoming.filter((candidate) => candidate.parentColumns.length === 1 && candidate.parentColumns[0] === filter.column)) {
+        for (const value of filter.values) edge.expanded.add(JSON.stringify([value]));
+      }
+    }
+  }
+
   const links: Link[] = [];
   const dirty = (scan: Scan) =>
     (scan.scans === 0 && scan.seeds.length > 0) ||
