@@ -115,6 +115,24 @@ describe("db:restore --rows", () => {
     }
   });
 
+  it("a parent a restored row needs comes back too, without its own children (a second pass over its file)", async () => {
+    const db = await liveCopy();
+    try {
+      // Deleted on purpose since the backup: comment cmt_24_1, and with it its likes (user 20's lk_20_1, user 17's lk_17_2).
+      await db.pool.query(`DELETE FROM "Comment" WHERE id = 'cmt_24_1'`);
+      await db.pool.query(`DELETE FROM "User" WHERE "privyDid" = $1`, [VICTIM]);
+      const result = await rows(db, "--rows", `User:privyDid=${VICTIM}`);
+      assert.equal(result.code, 0, result.stderr);
+      const done = report(result);
+      assert.equal(done.passes, 2);
+      assert.equal(byTable(done).Comment!.scans, 2);
+      const likes = await db.pool.query<{ id: string }>(`SELECT id FROM "Like" WHERE "commentId" = 'cmt_24_1' ORDER BY id`);
+      assert.deepEqual(likes.rows.map((row) => row.id), ["lk_20_1"], "user 20's like is back with the comment it needs; lk_17_2 stays deleted");
+    } finally {
+      await db.drop();
+    }
+  });
+
   it("several users at once, by key and by email (masked in every line)", async () => {
     const db = await liveCopy();
     try {
@@ -137,7 +155,7 @@ describe("db:restore --rows", () => {
       const before = await tableDigests(db.pool);
       const result = await rows(db, "--rows", `User:privyDid=${VICTIM},did:privy:not-in-the-set`);
       assert.equal(result.code, 1, result.stderr);
-      assert.match(result.stderr, /the set holds no row with User\.privyDid=did:privy:not-in-the-set; nothing was changed/);
+      assert.match(result.stderr, /the set holds no row with User\.privyDid=did:privy:not-in-the-set \(check the values, or name an older set with --from\); nothing was changed/);
       assert.deepEqual(await tableDigests(db.pool), before);
       for (const args of [["--rows", "User:privyDid"], ["--rows", `User:privyDid=${VICTIM}`, "--mode", "skip-existing"], ["--relink"]]) {
         const usage = await rows(db, ...args);

@@ -94,8 +94,7 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
         const found = await collectRows({ client, summaryPath, summary, tables: plan.tables, seeds, encryptionKey: options.encryptionKey });
         if (found.unmatched.length > 0) {
           throw new OperationError(
-            `--rows: the set holds no row with ${found.unmatched.map(redactForLog).join(", ")}; nothing was changed. ` +
-              `Check the values, or name an older set with --from.`,
+            `--rows: the set holds no row with ${found.unmatched.map(redactForLog).join(", ")} (check the values, or name an older set with --from)`,
           );
         }
         report.passes = found.passes;
