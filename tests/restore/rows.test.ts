@@ -2,11 +2,14 @@
 // everything that cascaded from them, against real databases compared in SQL
 // table by table.
 import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { createBackup } from "../../scripts/lib/backup/index.ts";
+import { createBackup, readSummary } from "../../scripts/lib/backup/index.ts";
 import type { RowRecoveryReport } from "../../scripts/lib/row-recovery/index.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
-import { runScript, type ScriptResult } from "../helpers/cli.ts";
+import { copySet, entryOf, fileOf, removeDir } from "../backup/support.ts";
+import { errorLine, runScript, type ScriptResult } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { makeTempDir, tableDigests } from "./fixtures.ts";
 
@@ -190,6 +193,23 @@ describe("db:restore --rows", () => {
       assert.equal(back.rows[0]!.n, 0);
     } finally {
       await db.drop();
+    }
+  });
+
+  it("a table file altered since the backup (same size): refused, naming the file, nothing changed", async () => {
+    const db = await liveCopy();
+    const copied = await copySet(summaryPath, "rows-altered");
+    try {
+      const likes = fileOf(copied, entryOf(await readSummary(copied), "Like"));
+      await writeFile(likes, (await readFile(likes, "utf8")).replace("lk_20_1", "lk_20_9"));
+      await db.pool.query(`DELETE FROM "User" WHERE "privyDid" = $1`, [VICTIM]);
+      const before = await tableDigests(db.pool);
+      const result = await runScript("db-restore", ["--from", copied, "--rows", `User:privyDid=${VICTIM}`], { DATABASE_URL: db.url });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(errorLine(result), /likes-backup-.*\.json: changed while it was being read \(SHA-256 differs.*nothing was changed/);
+      assert.deepEqual(await tableDigests(db.pool), before);
+    } finally {
+      await Promise.all([db.drop(), removeDir(path.dirname(copied))]);
     }
   });
 
