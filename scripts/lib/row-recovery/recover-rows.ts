@@ -7,7 +7,7 @@
 // refused and listed, exactly as --mode skip-existing does — the links cut by
 // ON DELETE SET NULL put back (--relink), and sequences moved forward, never
 // back. A dry run does all of it and rolls back.
-import { readSummary, resolveSummaryPath } from "../backup/index.ts";
+import { readSummary, resolveSummaryPath, type BackupSummary } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { createPool, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -48,7 +48,8 @@ export interface RowRecoveryOptions {
   onStep?: (message: string) => void;
 }
 
-function seedFilters(tables: PlannedTable[], selectors: RowSelector[], summary: Parameters<typeof selectEntries>[0]): SeedFilter[] {
+/** Each --rows selector resolved to its planned table (named as --tables names it) and a column the restore loads. */
+function seedFilters(tables: PlannedTable[], selectors: RowSelector[], summary: BackupSummary): SeedFilter[] {
   return selectors.map((selector) => {
     const [entry] = selectEntries(summary, [selector.table], "--rows");
     const planned = tables.find((candidate) => candidate.entry === entry);
