@@ -6,7 +6,7 @@
 // (as far as the storage allows) and alerts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Readable, Transform } from "node:stream";
+import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sendAlert } from "../alerts.ts";
 import { PROJECT_ROOT, describeTarget, type DatabaseTarget } from "../config.ts";
@@ -17,7 +17,8 @@ import { tableKey, tableLabel, type TableInfo } from "../tables.ts";
 import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
 import { openRepository, writeObjectText, type PendingObject } from "../repository/index.ts";
 import { Digest, gzipLayer } from "./layers.ts";
-import { CopyTextToJsonArray } from "./copy-to-json.ts";
+import { CopyRowsToJson, JsonArrayFile } from "./copy-to-json.ts";
+import { convertCopy } from "./table-json.ts";
 import { createRowDigest } from "./row-digest.ts";
 import { authenticateSummary } from "./summary-auth.ts";
 import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
@@ -160,40 +161,51 @@ async function writeTableFile(
   let lastReport = 0;
   options.onProgress?.({ table: table.name, rows: 0, totalRows });
   const digest = await createRowDigest();
-  const rows = new CopyTextToJsonArray(
-    table.name,
-    columns,
-    (done) => {
-      const now = performance.now();
-      if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
-        lastReport = now;
-        options.onProgress({ table: table.name, rows: done, totalRows });
-      }
+  const converter = new CopyRowsToJson(table.name, columns, digest);
+  const array = new JsonArrayFile();
+  let flow: { resume(): void; done: Promise<number> } | null = null;
+  const rows = new Readable({ read: () => flow?.resume() });
+  flow = convertCopy(
+    (sink) => snapshot.copyRows(table, columns.map((column) => column.name), sink),
+    converter,
+    {
+      deliver: (batch) => rows.push(array.rows(batch)),
+      onRows(done) {
+        const now = performance.now();
+        if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
+          lastReport = now;
+          options.onProgress({ table: table.name, rows: done, totalRows });
+        }
+      },
     },
-    digest,
+    table.name,
+  );
+  flow.done.then(
+    () => {
+      rows.push(array.close());
+      rows.push(null);
+    },
+    (error: Error) => rows.destroy(error),
   );
   const plaintext = new Digest();
   const stored = new Digest();
-  const copy = snapshot.copyTable(table, columns.map((column) => column.name));
-  const layers: (Readable | Transform)[] = [copy, rows];
+  const layers: (Readable | Transform)[] = [rows];
   if (options.gzip) layers.push(gzipLayer());
   if (setKey) layers.push(plaintext, createEncryptStream(setKey, fileName));
   layers.push(stored);
   try {
     await pipeline([...layers, file.writable], { signal: options.signal });
+    await flow.done;
   } catch (error) {
     throw tableFailure(error, table.name);
   }
-  if (copy.rowCount !== rows.rows) {
-    throw new OperationError(`table ${table.name}: PostgreSQL sent ${copy.rowCount} rows but ${rows.rows} were written`);
-  }
-  options.onProgress?.({ table: table.name, rows: rows.rows, totalRows });
+  options.onProgress?.({ table: table.name, rows: converter.rows, totalRows });
   const entry: BackupTableEntry = {
     name: table.name,
     schema: table.schema,
     model: table.model,
     file: fileName,
-    rows: rows.rows,
+    rows: converter.rows,
     bytes: stored.bytes,
     sha256: stored.sha256(),
     columns,

@@ -7,6 +7,7 @@
 // snapshot is taken, so it is at or past every value the snapshot's rows use.
 import pg from "pg";
 import { to as copyTo, type CopyToStreamQuery } from "pg-copy-streams";
+import { copyOut, type CopyOut, type CopyRowSink } from "./copy-out.ts";
 import type { DatabaseTarget } from "../config.ts";
 import { poolConfigFromUrl, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -34,6 +35,8 @@ export interface Snapshot {
   migrationsTable: string | null;
   /** Streams `columns` of a table as COPY text: PostgreSQL's own text for every value (see copy-to-json.ts). */
   copyTable(table: TableInfo, columns: string[]): CopyToStreamQuery;
+  /** The same rows, read straight off the socket into `sink` (the backup's fast path). */
+  copyRows(table: TableInfo, columns: string[], sink: CopyRowSink): CopyOut;
   /** Ends the transaction and the connection. */
   close(): Promise<void>;
   /** Drops the connection at once (interruption, failure mid-COPY). */
@@ -142,6 +145,7 @@ export async function openSnapshot(
       migrations,
       migrationsTable: await migrationsTable(client, migrationsSchema),
       copyTable: (table, columns) => client.query(copyTo(copyStatement(table, columns))),
+      copyRows: (table, columns, sink) => copyOut(client, copyStatement(table, columns), sink),
       async close() {
         try {
           await client.query("COMMIT");
