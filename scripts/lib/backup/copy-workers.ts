@@ -141,11 +141,22 @@ export interface CopyWorkerPool {
   destroy(): Promise<void>;
 }
 
+/**
+ * This module as a worker. The built command runs plain JavaScript; from the
+ * TypeScript sources (tests, tsx) the worker registers tsx's loader first.
+ */
+function workerThread(input: WorkerInput): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL(import.meta.url), { workerData: input });
+  const loader = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const code = `import(${loader}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+  return new Worker(code, { eval: true, workerData: input });
+}
+
 /** Starts `size` workers, each connected inside `snapshotId`; resolves when all are. */
 export async function startCopyWorkers(url: string, snapshotId: string, size: number): Promise<CopyWorkerPool> {
   const workers = Array.from({ length: size }, () => {
     const input: WorkerInput = { mark: WORKER_MARK, url, snapshotId };
-    return new CopyWorker(new Worker(new URL(import.meta.url), { workerData: input }));
+    return new CopyWorker(workerThread(input));
   });
   const pool: CopyWorkerPool = {
     size,
