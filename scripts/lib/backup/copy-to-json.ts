@@ -33,6 +33,8 @@ const OPEN_BRACKET = 0x5b;
 
 /** Output is handed on in chunks of about this size (and at the end). */
 export const OUTPUT_BATCH_BYTES = 512 * 1024;
+/** A batch's buffer: room for the rows of one more socket read past the batch size (a longer row grows it). */
+const BATCH_ALLOCATION_BYTES = OUTPUT_BATCH_BYTES + 256 * 1024;
 
 /** Worst case of one input byte: a control character becomes \u00XX. */
 const MAX_EXPANSION = 6;
@@ -46,7 +48,7 @@ const MAX_EXPANSION = 6;
  */
 export class CopyRowsToJson {
   rows = 0;
-  private out = new ByteOutput(OUTPUT_BATCH_BYTES * 2);
+  private out = new ByteOutput(BATCH_ALLOCATION_BYTES);
   private readonly kinds: ValueKind[];
   /** `{"a":`, `,"b":`, … as bytes. */
   private readonly keys: Buffer[];
@@ -77,7 +79,7 @@ export class CopyRowsToJson {
 
   private handOut(): Buffer {
     const full = this.out.buffer.subarray(0, this.out.length);
-    this.out = new ByteOutput(OUTPUT_BATCH_BYTES * 2);
+    this.out = new ByteOutput(BATCH_ALLOCATION_BYTES);
     return full;
   }
 
