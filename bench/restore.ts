@@ -3,7 +3,8 @@
 // it up with db:backup's library and dumps it twice with pg_dump, then loads
 // the same data into a fresh database per run, in alternating rounds:
 //   ours:       db:restore --from <summary> into an empty migrated database
-//               (verification included, one transaction)
+//               (verification included, one transaction), with one job and
+//               with --jobs 2
 //   reference:  pg_restore of a custom-format dump (pg_dump -Fc, default
 //               compression) into an empty database: schema, data, then
 //               indexes and keys, one job, --single-transaction
@@ -86,6 +87,7 @@ const program = defineBenchmark("bench:restore", "Time db:restore against pg_res
 });
 
 const OURS = "db:restore (verify + load)";
+const OURS_JOBS = "db:restore --jobs 2";
 const PG_RESTORE = "pg_restore -Fc, 1 job";
 const PSQL = "psql -f pg_dump --data-only";
 const ROWS = "db:restore --rows, one user";
@@ -121,8 +123,11 @@ await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) 
         if (JSON.stringify(await digests(url)) !== JSON.stringify(expected)) throw new OperationError(`the ${label} load differs from the source`);
         return measured;
       };
+      const restore = (args: string[]) => (url: string) =>
+        measureProcess(process.execPath, scriptArgs("db-restore", ["--from", summaryPath, ...args]), { env: { ...process.env, DATABASE_URL: url } });
       const runs = await alternateRounds(rounds, {
-        [OURS]: loadInto(names.template, (url) => measureProcess(process.execPath, scriptArgs("db-restore", ["--from", summaryPath]), { env: { ...process.env, DATABASE_URL: url } }), OURS),
+        [OURS]: loadInto(names.template, restore([]), OURS),
+        [OURS_JOBS]: loadInto(names.template, restore(["--jobs", "2"]), OURS_JOBS),
         [PG_RESTORE]: loadInto("template0", (url) => measureProcess("pg_restore", ["--single-transaction", "--exit-on-error", "-d", url, customDump]), PG_RESTORE),
         [PSQL]: loadInto(names.template, (url) => measureProcess("psql", ["-q", "-X", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", plainDump, "-d", url]), PSQL),
       });
@@ -141,7 +146,8 @@ await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) 
       const vsPgRestore = seconds[OURS]! / seconds[PG_RESTORE]!;
       const line =
         `db:restore / pg_restore ${vsPgRestore.toFixed(2)}× (target < 1.00×, ${vsPgRestore < 1 ? "meets" : "MISSES"} it); ` +
-        `db:restore / psql ${(seconds[OURS]! / seconds[PSQL]!).toFixed(2)}×`;
+        `db:restore / psql ${(seconds[OURS]! / seconds[PSQL]!).toFixed(2)}×; ` +
+        `--jobs 2 / pg_restore ${(seconds[OURS_JOBS]! / seconds[PG_RESTORE]!).toFixed(2)}×, --jobs 1 / --jobs 2 ${(seconds[OURS]! / seconds[OURS_JOBS]!).toFixed(2)}×`;
       process.stdout.write(`  ratio ${line}\n`);
       summary.push(`${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: ${line}; ${rowsLine}`);
     } finally {

@@ -31,6 +31,11 @@ const program = defineCommand("db:restore", "Restore a backup set into the datab
   .option("--dry-run", "do everything inside a transaction that is rolled back: print the counts, change nothing", false)
   .option("--allow-schema-mismatch", "restore even when migrations or columns differ from the backup's", false)
   .option("--continue-on-conflict", "skip-existing and --rows: restore the other rows when some clash or lack a parent", false)
+  .option(
+    "--jobs <n>",
+    "CPU cores to use, still in one transaction: n - 1 worker threads convert the rows, and each index build may use n - 1 parallel server workers",
+    positiveInteger("--jobs"),
+  )
   .option("--lock-timeout <seconds>", "how long to wait for other sessions' locks on the tables", positiveInteger("--lock-timeout"), 30)
   .option("--dir <location>", "backup location (directory or s3://bucket/prefix) for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
   .option(
@@ -55,6 +60,7 @@ interface Options {
   dryRun: boolean;
   allowSchemaMismatch: boolean;
   continueOnConflict: boolean;
+  jobs?: number;
   lockTimeout: number;
   dir?: string;
   createDatabase?: string;
@@ -71,6 +77,7 @@ await runCli(async () => {
     from: options.from,
     backupDir: options.dir ?? defaultBackupDir(),
     encryptionKey: encryptionKeyFromEnv(),
+    jobs: options.jobs,
     lockTimeoutMs: options.lockTimeout * 1000,
     onProgress: ({ table, rows, totalRows }: { table: string; rows: number; totalRows: number }) => {
       if (Date.now() - lastProgress < PROGRESS_INTERVAL_MS) return;

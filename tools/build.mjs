@@ -65,7 +65,8 @@ export async function build(root) {
     });
   let commandsBuild;
   try {
-    commandsBuild = await bundle({ entryPoints: commands.map((name) => `scripts/${name}.ts`), splitting: true, chunkNames: "chunk-[hash]" });
+    const entryPoints = [...commands.map((name) => `scripts/${name}.ts`), ...workerEntries(root)];
+    commandsBuild = await bundle({ entryPoints, splitting: true, chunkNames: "chunk-[hash]" });
   } catch (error) {
     throw new BuildError(describeFailure(error));
   }
@@ -103,6 +104,18 @@ export async function build(root) {
   renameSync(temporary, path.join(root, STATE_FILE));
   removeOldBuilds(distDir, state, now);
   return { state, metafile };
+}
+
+/**
+ * Worker threads' modules (scripts/lib/**\/<name>.worker.ts): built beside the
+ * commands as dist/<id>/<name>.worker.js, where the code starting them finds them.
+ * @param {string} root @returns {string[]}
+ */
+function workerEntries(root) {
+  return readdirSync(path.join(root, "scripts", "lib"), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".worker.ts"))
+    .map((file) => path.posix.join("scripts", "lib", file.split(path.sep).join("/")))
+    .sort();
 }
 
 /** Size, mtime and ctime of every file the build may read, taken before it reads them. */

@@ -169,6 +169,29 @@ describe("encryption at rest (BACKUP_ENCRYPTION_KEY)", () => {
     assert.equal(handedOut, 0, "no row of a file whose tag fails is handed out");
   });
 
+  it("restore reads each file once: a tampered byte found during the load (checksums re-signed) fails it and commits nothing", async () => {
+    const summaryPath = await damaged();
+    const likes = entryOf(set.summary, "Like");
+    const file = fileOf(summaryPath, likes);
+    await flipByte(file, 100);
+    const bytes = await readFile(file);
+    await editSummary(summaryPath, (summary) => void (summary.tables.find((t) => t.name === "Like")!.sha256 = sha256(bytes)), { resignWith: KEY });
+    const target = await createTestDatabase();
+    try {
+      const restore = await runScript("db-restore", ["--from", summaryPath], { DATABASE_URL: target.url, BACKUP_ENCRYPTION_KEY: KEY });
+      assert.equal(restore.code, 1, restore.stderr);
+      assert.match(restore.stdout, /^ {2}User: \d+ rows read, [1-9]\d* inserted$/m, "loaded before the tampered file, in the same transaction");
+      assert.match(
+        restore.stderr,
+        new RegExp(`^error: the backup set .* is damaged, nothing was changed — ${likes.file.replaceAll(".", "\\.")}: failed authentication`, "m"),
+      );
+      const rows = await target.pool.query<{ n: number }>(`SELECT (SELECT count(*) FROM "User") + (SELECT count(*) FROM "Like") AS n`);
+      assert.equal(Number(rows.rows[0]!.n), 0);
+    } finally {
+      await target.drop();
+    }
+  });
+
   it("catches a tampered byte in the tag and a file swapped for another table's", async () => {
     const summaryPath = await damaged();
     const likes = entryOf(set.summary, "Like");

@@ -167,19 +167,23 @@ describe("db:verify-backup", () => {
     assert.equal(handedOut, 0);
   });
 
-  it("with verifiedJustNow (restore), still fails at the end of the read when the file or its row count changed", async () => {
+  it("with singlePass (restore), hands rows out as it reads and fails at the end of the read when the file or its row count is wrong", async () => {
     const altered = await damaged(plain);
     const users = entryOf(plain.summary, "User");
     const file = fileOf(altered, users);
     await writeFile(file, (await readFile(file, "utf8")).replace("user_17", "user_71"));
+    let handedOut = 0;
     await assert.rejects(
-      collect(readTableRows(altered, users, { verifiedJustNow: true })),
-      /: changed while it was being read \(SHA-256 differs.*stop it, then verify the set \(pnpm run db:verify-backup\) and retry$/,
+      (async () => {
+        for await (const row of readTableRows(altered, users, { singlePass: true })) if (row) handedOut++;
+      })(),
+      new RegExp(`^DamagedFileError: ${users.file.replaceAll(".", "\\.")}: SHA-256 differs from the summary .*; the set is damaged — restore from another backup set$`),
     );
+    assert.equal(handedOut, users.rows, "every row was handed out before the end-of-read check failed");
 
     // An entry whose count disagrees with its (intact) file.
     await assert.rejects(
-      collect(readTableRows(plain.summaryPath, { ...users, rows: users.rows + 1 }, { verifiedJustNow: true })),
+      collect(readTableRows(plain.summaryPath, { ...users, rows: users.rows + 1 }, { singlePass: true })),
       new RegExp(`holds ${users.rows} rows, the summary says ${users.rows + 1}; the set is damaged — restore from another backup set$`),
     );
   });

@@ -73,6 +73,31 @@ describe("restore faults", () => {
     }
   });
 
+  it("reads each file once: damage found while a file loads fails the restore, names the file, and commits nothing", async () => {
+    const copy = await makeTempDir();
+    try {
+      const copied = await copySet(summaryPath, copy.dir);
+      const likes = (await readSummary(copied)).tables.find((t) => t.name === "Like")!.file;
+      const text = await readFile(path.join(copy.dir, likes), "utf8");
+      // Same size, still well-formed JSON: only the checksum, or PostgreSQL refusing the timestamp mid-COPY, can tell.
+      const altered = text.replace(/("createdAt":")2025-/, "$12O25-");
+      assert.notEqual(altered, text);
+      await writeFile(path.join(copy.dir, likes), altered);
+      const result = await runScript("db-restore", ["--from", copied], { DATABASE_URL: target.url });
+      assert.equal(result.code, 1, result.stderr);
+      // Tables before it in the load order were loaded in the same transaction: the file was not read ahead of the load.
+      assert.match(result.stdout, /^ {2}User: \d+ rows read, [1-9]\d* inserted$/m);
+      assert.match(
+        result.stderr,
+        new RegExp(`^error: the backup set .* is damaged, nothing was changed — ${likes.replace(/[.]/g, "\\.")}: SHA-256 differs from the summary .*Restore from another set\\.$`, "m"),
+      );
+      assert.doesNotMatch(result.stderr, /matches its summary's checksums/);
+      assert.equal(await totalRows(target), 0);
+    } finally {
+      await copy.remove();
+    }
+  });
+
   it("refuses a set taken at other migrations, showing both lists, unless --allow-schema-mismatch", async () => {
     const other = await createTestDatabase();
     try {

@@ -206,7 +206,7 @@ describe("db:restore --rows", () => {
       const before = await tableDigests(db.pool);
       const result = await runScript("db-restore", ["--from", copied, "--rows", `User:privyDid=${VICTIM}`], { DATABASE_URL: db.url });
       assert.equal(result.code, 1, result.stderr);
-      assert.match(errorLine(result), /likes-backup-.*\.json: changed while it was being read \(SHA-256 differs.*nothing was changed/);
+      assert.match(errorLine(result), /likes-backup-.*\.json: SHA-256 differs from the summary .*; the set is damaged — restore from another backup set.*nothing was changed/);
       assert.deepEqual(await tableDigests(db.pool), before);
     } finally {
       await Promise.all([db.drop(), removeDir(path.dirname(copied))]);

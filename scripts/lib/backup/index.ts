@@ -1,7 +1,7 @@
 // The backup library's public API: what the backup, restore, migration and
 // operations commands build on.
 export { createBackup, type BackupOptions, type BackupProgress } from "./create-backup.ts";
-export { readTableRowBatches, readTableRows, type ReadRowsOptions } from "./read-rows.ts";
+export { DamagedFileError, fileDamage, readTableRowBatches, readTableRows, type ReadRowsOptions } from "./read-rows.ts";
 export { JsonRowsToCopyText } from "./json-to-copy.ts";
 export {
   defaultBackupDir,

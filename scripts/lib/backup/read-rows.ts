@@ -88,11 +88,13 @@ export async function keyForSet(
   return setKey;
 }
 
+export function sizeProblem(bytes: number, entry: BackupTableEntry): string {
+  return `size ${bytes} bytes, the summary says ${entry.bytes} (the file was truncated or altered)`;
+}
+
 /** Compares what was read with the summary; the first difference as a sentence, or null. */
 export function checksumProblem(entry: BackupTableEntry, stored: Digest, plaintext: Digest | null): string | null {
-  if (stored.bytes !== entry.bytes) {
-    return `size ${stored.bytes} bytes, the summary says ${entry.bytes} (the file was truncated or altered)`;
-  }
+  if (stored.bytes !== entry.bytes) return sizeProblem(stored.bytes, entry);
   if (stored.sha256() !== entry.sha256) return "SHA-256 differs from the summary (the file was altered or corrupted)";
   if (plaintext && (plaintext.bytes !== entry.plaintextBytes || plaintext.sha256() !== entry.plaintextSha256)) {
     return "decrypted content differs from the summary's plaintext checksum (the file was altered)";
@@ -121,15 +123,36 @@ export async function authenticate(
   return checksumProblem(entry, stored, plaintext);
 }
 
+/**
+ * Why the file is not the one the backup wrote (its checksums, its GCM tag),
+ * as a sentence without the file name, or null when it is intact: tells
+ * damage from a bad row when a single-pass read's consumer failed.
+ */
+export async function fileDamage(summaryPath: string, entry: BackupTableEntry, encryptionKey: string | undefined): Promise<string | null> {
+  const summary = await readSummary(summaryPath);
+  return authenticate(summaryPath, summary, entry, await keyForSet(summaryPath, summary, encryptionKey, entry.file));
+}
+
+/** A table file whose read showed it is not what its summary describes. */
+export class DamagedFileError extends OperationError {
+  override name = "DamagedFileError";
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${file}: ${problem}; the set is damaged — restore from another backup set`);
+  }
+}
+
 export interface ReadRowsOptions {
   encryptionKey?: string;
   /**
-   * The caller verified the whole set a moment ago (verifyBackupSet) and
-   * undoes everything it did with the rows if the read throws (restore's
-   * single transaction): skip the checking pass before rows are handed out.
-   * The checks at the end of the read still run.
+   * Hand rows out as they are read, before the file has been checked: for a
+   * caller that undoes everything it did with them if the read throws
+   * (restore's single transaction). The checks at the end of the read are
+   * the file's only ones then, and one that fails throws, naming the file.
    */
-  verifiedJustNow?: boolean;
+  singlePass?: boolean;
 }
 
 /**
@@ -138,7 +161,7 @@ export interface ReadRowsOptions {
  * Guarantee: no row is handed out before the whole file has been checked
  * against the summary — a first pass recomputes its size and SHA-256 and, when
  * encrypted, decrypts it and checks the GCM tag and the plaintext checksum
- * (skipped with `verifiedJustNow`, see above). The second pass, which yields
+ * (skipped with `singlePass`, see above). The second pass, which yields
  * rows, checks all of that again and the row count at its end, and throws
  * (naming the file) if anything changed in between. A consumer that finished
  * iterating without an error received exactly the rows the backup wrote.
@@ -151,7 +174,7 @@ export async function* readTableRowBatches(
   const summary = await readSummary(summaryPath);
   const setKey = await keyForSet(summaryPath, summary, options.encryptionKey, entry.file);
 
-  if (!options.verifiedJustNow) {
+  if (!options.singlePass) {
     const problem = await authenticate(summaryPath, summary, entry, setKey);
     if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
   }
@@ -170,13 +193,14 @@ export async function* readTableRowBatches(
     read.content.destroy();
   }
   const changed = checksumProblem(entry, read.stored, read.plaintext);
+  if (changed && options.singlePass) throw new DamagedFileError(entry.file, changed);
   if (changed) {
     throw new OperationError(
       `${entry.file}: changed while it was being read (${changed}); something is writing to the backup directory — stop it, then verify the set (pnpm run db:verify-backup) and retry`,
     );
   }
   if (rows !== entry.rows) {
-    throw new OperationError(`${entry.file}: holds ${rows} rows, the summary says ${entry.rows}; the set is damaged — restore from another backup set`);
+    throw new DamagedFileError(entry.file, `holds ${rows} rows, the summary says ${entry.rows}`);
   }
 }
 

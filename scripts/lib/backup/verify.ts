@@ -2,7 +2,8 @@
 // SHA-256 as stored, decryption and its tag, the plaintext checksum, gzip, the
 // JSON-array structure, every row read by the strict RowParser restore uses
 // (unless checkRowShapes is off), and the row count — and, with againstDb,
-// compares the counts with the live database (drift).
+// compares the counts with the live database (drift). Restore reads the files
+// it loads only once (contentCheckedByCaller): here they are only looked up.
 import path from "node:path";
 import pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
@@ -13,7 +14,7 @@ import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
 import { RowFormatError, RowParser } from "./row-parser.ts";
 import { openObject } from "../repository/index.ts";
-import { SummaryAuthenticationError, authenticate, checksumProblem, describeReadError, keyForSet, openTableContent } from "./read-rows.ts";
+import { SummaryAuthenticationError, authenticate, checksumProblem, describeReadError, keyForSet, openTableContent, sizeProblem } from "./read-rows.ts";
 import { entryLabel, readSummary, summarySchemas, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface VerifyProblem {
@@ -67,6 +68,13 @@ export interface VerifyOptions {
    * transaction, and the checksums already prove the file is the one written.
    */
   checkRowShapes?: boolean;
+  /**
+   * Table files whose content the caller checks as it reads them (restore's
+   * single pass, readTableRowBatches with singlePass, inside a transaction it
+   * rolls back on any failure): only their presence and size are checked here.
+   * Their `rows` in the report are null.
+   */
+  contentCheckedByCaller?: ReadonlySet<string>;
 }
 
 export async function verifyBackupSet(summaryPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
@@ -98,7 +106,10 @@ export async function verifyBackupSet(summaryPath: string, options: VerifyOption
     if (summary.counts[label] !== entry.rows) {
       problems.push({ file: summaryName, problem: `counts.${label} (${summary.counts[label]}) differs from its table entry (${entry.rows})` });
     }
-    const found = await verifyTableFile(summaryPath, summary, entry, setKey, keyProblem, options.checkRowShapes ?? true);
+    const found = await verifyTableFile(summaryPath, summary, entry, setKey, keyProblem, {
+      checkRowShapes: options.checkRowShapes ?? true,
+      readContent: !options.contentCheckedByCaller?.has(entry.file),
+    });
     problems.push(...found.problems.map((problem) => ({ file: entry.file, problem })));
     tables.push({
       name: label,
@@ -121,7 +132,7 @@ async function verifyTableFile(
   entry: BackupTableEntry,
   setKey: SetKey | null,
   keyProblem: string | null,
-  checkRowShapes: boolean,
+  { checkRowShapes, readContent }: { checkRowShapes: boolean; readContent: boolean },
 ): Promise<{ rows: number | null; bytes: number | null; problems: string[] }> {
   let bytes: number;
   try {
@@ -133,6 +144,9 @@ async function verifyTableFile(
     return { rows: null, bytes: null, problems: [(error as Error).message] };
   }
   if (keyProblem) return { rows: null, bytes, problems: [keyProblem] };
+  if (!readContent) {
+    return { rows: null, bytes, problems: bytes === entry.bytes ? [] : [sizeProblem(bytes, entry)] };
+  }
   // Decrypted bytes mean nothing until the GCM tag has been checked: authenticate before parsing.
   if (setKey) {
     const problem = await authenticate(summaryPath, summary, entry, setKey);
@@ -140,7 +154,7 @@ async function verifyTableFile(
   }
 
   const problems: string[] = [];
-  if (bytes !== entry.bytes) problems.push(`size ${bytes} bytes, the summary says ${entry.bytes} (the file was truncated or altered)`);
+  if (bytes !== entry.bytes) problems.push(sizeProblem(bytes, entry));
   const { content, stored, plaintext } = openTableContent(summaryPath, summary, entry, setKey);
   const parser = new RowParser(entry.columns, summary.formatVersion);
   let rows = 0;

@@ -17,7 +17,7 @@ import { buildDatabaseFromSet, migrationsAfterSet, urlWithHistorySchema } from "
 import { redactCredentials } from "../redact.ts";
 import { restoreBackup, type RestoreOptions, type RestoreReport } from "../restore/index.ts";
 
-export interface CreateDatabaseOptions extends Pick<RestoreOptions, "from" | "backupDir" | "encryptionKey" | "lockTimeoutMs" | "onProgress" | "onStep" | "onTableDone"> {
+export interface CreateDatabaseOptions extends Pick<RestoreOptions, "from" | "backupDir" | "encryptionKey" | "jobs" | "lockTimeoutMs" | "onProgress" | "onStep" | "onTableDone"> {
   /** DATABASE_URL: any database on the server where NAME is created. */
   server: DatabaseTarget;
   name: string;
@@ -70,6 +70,7 @@ export async function restoreIntoNewDatabase(options: CreateDatabaseOptions): Pr
       mode: "empty",
       encryptionKey: options.encryptionKey,
       migrationsDir: options.project.migrationsDir,
+      jobs: options.jobs,
       lockTimeoutMs: options.lockTimeoutMs,
       onProgress: options.onProgress,
       onStep: options.onStep,

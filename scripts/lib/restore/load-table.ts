@@ -6,8 +6,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { JsonRowsToCopyText } from "../backup/index.ts";
 import { OperationError } from "../errors.ts";
+import { encodeHere, type CopyEncoderPool, type EncodedBatch } from "./copy-encoders.ts";
 import { STAGING, checkedInsertSql, copyIntoSql, createStagingSql, needsChecks } from "./load-sql.ts";
 import type { PlannedTable } from "./plan.ts";
 
@@ -35,7 +35,8 @@ export interface TableLoadResult {
 
 /**
  * `batches`: the table file's rows (readTableRowBatches); `formatVersion`:
- * the set's; `onRows` reports the rows sent so far.
+ * the set's; `onRows` reports the rows sent so far; `encoders`: worker
+ * threads to convert the rows in (--jobs), else they are converted here.
  */
 export async function loadTable(
   client: pg.PoolClient,
@@ -43,22 +44,17 @@ export async function loadTable(
   batches: AsyncIterable<Buffer[]>,
   formatVersion: number,
   onRows?: (rowsDone: number) => void,
+  encoders?: CopyEncoderPool,
 ): Promise<TableLoadResult> {
-  const load: TableLoad = {
-    client,
-    planned,
-    encoder: new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns, formatVersion),
-    batches,
-    onRows,
-  };
+  const encoded = encoders ? encoders.encode(planned, batches, formatVersion) : encodeHere(planned, batches, formatVersion);
+  const load: TableLoad = { client, planned, encoded, onRows };
   return needsChecks(planned) ? loadChecked(load) : loadPlain(load);
 }
 
 interface TableLoad {
   client: pg.PoolClient;
   planned: PlannedTable;
-  encoder: JsonRowsToCopyText;
-  batches: AsyncIterable<Buffer[]>;
+  encoded: AsyncIterable<EncodedBatch>;
   onRows?: (rowsDone: number) => void;
 }
 
@@ -77,18 +73,20 @@ async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<
   }
 }
 
-async function loadPlain({ client, planned, encoder, batches, onRows }: TableLoad): Promise<TableLoadResult> {
+async function loadPlain({ client, planned, encoded, onRows }: TableLoad): Promise<TableLoadResult> {
+  let rows = 0;
   async function* text(): AsyncGenerator<Buffer> {
-    for await (const batch of batches) {
-      yield encoder.encode(batch);
-      onRows?.(encoder.rows);
+    for await (const batch of encoded) {
+      rows += batch.rows;
+      yield batch.text;
+      onRows?.(rows);
     }
   }
-  await copyText(client, copyIntoSql(planned), text(), () => encoder.rows, planned.entry.file);
-  return { rows: encoder.rows, inserted: encoder.rows, skipped: 0, refusedCount: 0, refused: [] };
+  await copyText(client, copyIntoSql(planned), text(), () => rows, planned.entry.file);
+  return { rows, inserted: rows, skipped: 0, refusedCount: 0, refused: [] };
 }
 
-async function loadChecked({ client, planned, encoder, batches, onRows }: TableLoad): Promise<TableLoadResult> {
+async function loadChecked({ client, planned, encoded, onRows }: TableLoad): Promise<TableLoadResult> {
   const total: TableLoadResult = { rows: 0, inserted: 0, skipped: 0, refusedCount: 0, refused: [] };
   const sql = checkedInsertSql(planned);
   const table = planned.label;
@@ -124,9 +122,9 @@ async function loadChecked({ client, planned, encoder, batches, onRows }: TableL
     // Rows matched as a multiset are compared with the whole table at once: classified after the whole file is staged.
     if (!planned.matchWholeRows) await classify();
   };
-  for await (const batch of batches) {
-    pending.push(encoder.encode(batch));
-    pendingRows += batch.length;
+  for await (const batch of encoded) {
+    pending.push(batch.text);
+    pendingRows += batch.rows;
     if (pendingRows >= CHECKED_BATCH_ROWS) await flush();
   }
   if (pendingRows > 0) await flush();

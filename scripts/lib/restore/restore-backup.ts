@@ -1,11 +1,12 @@
 // restoreBackup: verify the set, compare schemas, plan, then load every
 // selected table in foreign-key order inside ONE transaction — either the
-// whole restore lands or nothing changes. User triggers are off for the load
+// whole restore lands or nothing changes. Each loaded file is read once and
+// verified as it loads (single-pass.ts). User triggers are off for the load
 // (triggers.ts). In empty and replace mode the tables' indexes and keys are
 // dropped first and rebuilt after the load (index-rebuild.ts). Sequences are
 // set last (sequences.ts). A dry run does all of it and rolls back, so its
 // counts are exactly what a real run would do.
-import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas, verifyBackupSet } from "../backup/index.ts";
+import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { createPool, describeDatabaseError } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -15,12 +16,14 @@ import { discoverTables, schemaFromUrl, tableRelation, type TableInfo } from "..
 import type pg from "pg";
 import { foreignKeysInto, uniqueKeys } from "./catalog.ts";
 import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
+import { CopyEncoderPool } from "./copy-encoders.ts";
 import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
 import { planRestore, type PlannedTable, type RestoreMode, type RestorePlan } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
 import { restoreSequences } from "./sequences.ts";
+import { DamagedSetError, loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
 import { disableUserTriggers, restoreTriggers } from "./triggers.ts";
 
 export interface RestoreProgress {
@@ -45,6 +48,12 @@ export interface RestoreOptions {
   continueOnConflict?: boolean;
   encryptionKey?: string;
   migrationsDir?: string;
+  /**
+   * CPU cores to use (default 1): jobs - 1 worker threads convert the rows
+   * (copy-encoders.ts), and each index build may use jobs - 1 parallel server
+   * workers. Everything still happens in the one transaction.
+   */
+  jobs?: number;
   /** How long to wait for the tables' locks before giving up. */
   lockTimeoutMs?: number;
   onProgress?: (progress: RestoreProgress) => void;
@@ -70,18 +79,16 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   const started = performance.now();
   const summaryPath = await resolveSummaryPath(options.from, options.backupDir);
   const summary = await readSummary(summaryPath);
-  options.onStep?.(`verifying ${summaryPath} …`);
-  const verification = await verifyBackupSet(summaryPath, { encryptionKey: options.encryptionKey, checkRowShapes: false });
-  if (!verification.ok) {
-    const problems = verification.problems.map((p) => `${p.file}: ${p.problem}`).join("; ");
-    throw new OperationError(`the backup set ${summaryPath} is damaged, nothing was changed — ${problems}. Restore from another set.`);
-  }
+  options.onStep?.(`checking ${summaryPath} (each file is verified as it loads) …`);
+  await verifyBeforeLoad(summaryPath, new Set(summary.tables.map((entry) => entry.file)), options.encryptionKey);
 
   const pool = createPool(options.target, { max: 1, application_name: "prisma-data-guard restore" });
   try {
     const client = await pool.connect();
     try {
       const plan = await planAgainstDatabase(client, summary, options);
+      const loadedFiles = new Set(plan.tables.map((planned) => planned.entry.file));
+      if (loadedFiles.size < summary.tables.length) await verifyBeforeLoad(summaryPath, loadedFiles, options.encryptionKey);
 
       const report: RestoreReport = {
         outcome: options.dryRun ? "dry-run" : "restored",
@@ -101,6 +108,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         durationMs: 0,
       };
 
+      const jobs = options.jobs ?? 1;
+      let encoders: CopyEncoderPool | undefined;
       await client.query("BEGIN");
       let current = "(preparing)";
       try {
@@ -116,13 +125,15 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.schema}.${fk.table}.${fk.name}`));
         report.deferredForeignKeys = deferred.map((fk) => fk.name);
         await deferForeignKeys(client, deferred);
+        if (jobs > 1) encoders = new CopyEncoderPool(jobs - 1);
         for (const planned of plan.tables) {
           current = planned.label;
-          const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, verifiedJustNow: true });
+          const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
           const totalRows = planned.entry.rows;
-          const loaded = await loadTable(client, planned, rows, summary.formatVersion, (done) =>
-            options.onProgress?.({ table: planned.label, rows: done, totalRows }),
-          );
+          const onRows = (done: number) => options.onProgress?.({ table: planned.label, rows: done, totalRows });
+          const loaded = await loadTable(client, planned, rows, summary.formatVersion, onRows, encoders).catch(async (error: unknown) => {
+            throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
+          });
           const tableReport: TableReport = {
             table: planned.label,
             rows: loaded.rows,
@@ -138,7 +149,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
         current = REBUILDING;
         if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
         const rebuildStarted = performance.now();
-        await rebuildAfterLoad(client, dropped);
+        await rebuildAfterLoad(client, dropped, { parallelWorkers: options.jobs === undefined ? undefined : jobs - 1 });
         report.rebuilt = {
           keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
           foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
@@ -169,6 +180,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
       } catch (error) {
         await client.query("ROLLBACK").catch(() => {});
         throw loadFailure(error, current);
+      } finally {
+        await encoders?.close();
       }
       report.durationMs = Math.round(performance.now() - started);
       return report;
@@ -261,7 +274,7 @@ const REBUILDING = "(rebuilding indexes and keys)";
 
 /** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
 export function loadFailure(error: unknown, table: string): Error {
-  if (error instanceof UsageError) return error;
+  if (error instanceof UsageError || error instanceof DamagedSetError) return error;
   const code = (error as { code?: string }).code;
   if (code === "55P03") {
     return new OperationError(

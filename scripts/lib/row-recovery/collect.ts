@@ -215,7 +215,7 @@ export async function collectRows(input: {
     const { parser, planned } = scan;
     let ordinal = 0;
     let pending: Candidate[] = [];
-    for await (const batch of readTableRowBatches(input.summaryPath, planned.entry, { encryptionKey: input.encryptionKey, verifiedJustNow: true })) {
+    for await (const batch of readTableRowBatches(input.summaryPath, planned.entry, { encryptionKey: input.encryptionKey, singlePass: true })) {
       if (needles && !holdsAny(batch, needles)) {
         ordinal += batch.length;
         continue;
