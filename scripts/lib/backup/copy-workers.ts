@@ -6,23 +6,15 @@
 // and does what must be in file order: the array around the rows, gzip,
 // encryption, SHA-256, the write.
 //
-// Flow control: a worker has at most IN_FLIGHT batches unacknowledged; past
-// that it stops reading its socket, so the server waits rather than memory
-// growing. This module is its own worker script: loaded by the main thread
-// it exports the pool; started as a worker it serves tasks.
-import { isMainThread, parentPort, Worker, workerData, type MessagePort } from "node:worker_threads";
-import pg from "pg";
-import { poolConfigFromUrl } from "../db.ts";
+// Flow control: a worker has a few batches unacknowledged at most; past that
+// it stops reading its socket, so the server waits rather than memory
+// growing. This module is the main thread's side; copy-worker.worker.ts is
+// the workers'.
+import type { Worker } from "node:worker_threads";
 import { OperationError } from "../errors.ts";
-import { copyOut } from "./copy-out.ts";
-import { CopyRowsToJson } from "./copy-to-json.ts";
+import { startWorkerThread } from "../worker-thread.ts";
 import type { ColumnType } from "./row-encoding.ts";
-import { createRowDigest } from "./row-digest.ts";
-import { SESSION_SETTINGS } from "./snapshot.ts";
-import { convertCopy, type JsonReceiver } from "./table-json.ts";
-
-const IN_FLIGHT = 4;
-const WORKER_MARK = "prisma-data-guard copy worker";
+import type { JsonReceiver } from "./table-json.ts";
 
 export interface CopyTask {
   /** A COPY … TO STDOUT of the table or of a block range of it. */
@@ -37,14 +29,13 @@ export interface TaskResult {
   rowDigest: string;
 }
 
-interface WorkerInput {
-  mark: typeof WORKER_MARK;
+export interface WorkerInput {
   url: string;
   snapshotId: string;
 }
 
-type ToWorker = { type: "task"; task: CopyTask } | { type: "ack" } | { type: "end" };
-type FromWorker =
+export type ToWorker = { type: "task"; task: CopyTask } | { type: "ack" } | { type: "end" };
+export type FromWorker =
   | { type: "ready" }
   | { type: "batch"; bytes: ArrayBuffer; length: number; rows: number }
   | { type: "done"; rows: number; rowDigest: string }
@@ -141,22 +132,11 @@ export interface CopyWorkerPool {
   destroy(): Promise<void>;
 }
 
-/**
- * This module as a worker. The built command runs plain JavaScript; from the
- * TypeScript sources (tests, tsx) the worker registers tsx's loader first.
- */
-function workerThread(input: WorkerInput): Worker {
-  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL(import.meta.url), { workerData: input });
-  const loader = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-  const code = `import(${loader}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
-  return new Worker(code, { eval: true, workerData: input });
-}
-
 /** Starts `size` workers, each connected inside `snapshotId`; resolves when all are. */
 export async function startCopyWorkers(url: string, snapshotId: string, size: number): Promise<CopyWorkerPool> {
   const workers = Array.from({ length: size }, () => {
-    const input: WorkerInput = { mark: WORKER_MARK, url, snapshotId };
-    return new CopyWorker(workerThread(input));
+    const input: WorkerInput = { url, snapshotId };
+    return new CopyWorker(startWorkerThread(import.meta.url, "copy-worker", input));
   });
   const pool: CopyWorkerPool = {
     size,
@@ -176,73 +156,3 @@ export async function startCopyWorkers(url: string, snapshotId: string, size: nu
   }
   return pool;
 }
-
-/** The worker's side: one connection in the snapshot, tasks one after another. */
-async function serve(port: MessagePort, input: WorkerInput): Promise<void> {
-  const client = new pg.Client({ ...poolConfigFromUrl(input.url), application_name: "prisma-data-guard backup worker" });
-  client.on("error", () => {});
-  const fail = (error: unknown) =>
-    port.postMessage({
-      type: "failed",
-      message: error instanceof Error ? error.message : String(error),
-      operational: error instanceof OperationError,
-    } satisfies FromWorker);
-  try {
-    await client.connect();
-    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await client.query(`SET TRANSACTION SNAPSHOT '${input.snapshotId.replaceAll("'", "''")}'`);
-    await client.query(SESSION_SETTINGS);
-  } catch (error) {
-    fail(new OperationError(`a backup worker could not join the backup's snapshot: ${(error as Error).message}`));
-    process.exit(1);
-  }
-  let inFlight = 0;
-  let flow: { resume(): void } | null = null;
-  let paused = false;
-  port.on("message", async (message: ToWorker) => {
-    if (message.type === "ack") {
-      inFlight--;
-      if (paused && inFlight < IN_FLIGHT) {
-        paused = false;
-        flow?.resume();
-      }
-    } else if (message.type === "end") {
-      await client.query("COMMIT").catch(() => {});
-      await client.end().catch(() => {});
-      port.close();
-    } else {
-      const { task } = message;
-      inFlight = 0;
-      paused = false;
-      const digest = await createRowDigest();
-      const converter = new CopyRowsToJson(task.label, task.columns, digest);
-      const receiver: JsonReceiver = {
-        deliver(batch) {
-          // A batch owns its ArrayBuffer (ByteOutput allocates one per batch, above the Buffer pool's size): transfer it.
-          port.postMessage({ type: "batch", bytes: batch.buffer as ArrayBuffer, length: batch.length, rows: converter.rows } satisfies FromWorker, [
-            batch.buffer as ArrayBuffer,
-          ]);
-          inFlight++;
-          paused = inFlight >= IN_FLIGHT;
-          return !paused;
-        },
-      };
-      const run = convertCopy(
-        (sink) => copyOut(client, task.statement, sink),
-        converter,
-        receiver,
-        task.label,
-      );
-      flow = run;
-      try {
-        const rows = await run.done;
-        port.postMessage({ type: "done", rows, rowDigest: digest.value() } satisfies FromWorker);
-      } catch (error) {
-        fail(error);
-      }
-    }
-  });
-  port.postMessage({ type: "ready" } satisfies FromWorker);
-}
-
-if (!isMainThread && (workerData as WorkerInput | null)?.mark === WORKER_MARK) await serve(parentPort!, workerData as WorkerInput);

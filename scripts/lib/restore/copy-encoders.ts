@@ -4,9 +4,10 @@
 // way batches come out in file order: the COPY stream is the same, and a
 // refused row names the same row number. The strict parser runs in every
 // worker exactly as on the main thread (the same JsonRowsToCopyText).
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { JsonRowsToCopyText, type ColumnType } from "../backup/index.ts";
 import { OperationError } from "../errors.ts";
+import { startWorkerThread } from "../worker-thread.ts";
 import type { PlannedTable } from "./plan.ts";
 
 export interface EncodedBatch {
@@ -45,11 +46,8 @@ export class CopyEncoderPool {
   private closing = false;
 
   constructor(size: number) {
-    // Under tsx (development, tests) the worker is the .ts source beside this file; in the build, its bundle beside this chunk.
-    const extension = import.meta.url.endsWith(".ts") ? "ts" : "js";
-    const url = new URL(`./copy-encoder.worker.${extension}`, import.meta.url);
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(url);
+      const worker = startWorkerThread(import.meta.url, "copy-encoder");
       worker.on("message", (reply: EncoderReply) => this.settle(reply));
       worker.on("error", (error) => this.fail(new Error(`a restore worker thread failed: ${error.message}`)));
       worker.on("exit", (code) => {
