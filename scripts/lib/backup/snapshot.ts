@@ -62,8 +62,18 @@ export function selectTables(all: TableInfo[], selection: TableSelection): Table
   return foreignKeyOrder(chosen).order;
 }
 
+/**
+ * Set in the backup's transaction (and in any other that must read rows as the
+ * backup wrote them): a long read is not cut off by the server's or role's
+ * timeouts, and the text of floats, intervals, bytea and timestamps does not
+ * depend on the server's or role's settings either.
+ */
+export const SNAPSHOT_SETTINGS = `SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0;
+  SET LOCAL extra_float_digits = 3; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL bytea_output = 'hex';
+  SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'`;
+
 /** The statement that streams a table: a partitioned table is read through itself, with every partition's rows. */
-function copyStatement(table: TableInfo, columns: string[]): string {
+export function copyStatement(table: TableInfo, columns: string[]): string {
   const list = columns.map(quoteIdent).join(", ");
   return table.partitioned
     ? `COPY (SELECT ${list} FROM ${tableRelation(table)}) TO STDOUT`
@@ -98,11 +108,7 @@ export async function openSnapshot(
     // LOCK before any query that reads data: the snapshot is taken by the first
     // such query, so it sees the tables exactly as locked.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    // A long backup must not be cut off by the server's or role's timeouts, and the
-    // text of floats, intervals, bytea and timestamps must not depend on them either.
-    await client.query(`SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0;
-      SET LOCAL extra_float_digits = 3; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL bytea_output = 'hex';
-      SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'`);
+    await client.query(SNAPSHOT_SETTINGS);
     try {
       // ONLY: an inheritance parent is read alone, so its children need no lock; a partitioned table locks its partitions.
       await client.query(`LOCK TABLE ${planned.map(tableRelation).join(", ")} IN ACCESS SHARE MODE`);
