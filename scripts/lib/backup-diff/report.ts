@@ -36,10 +36,12 @@ export function formatDiffReport(report: DiffReport): string[] {
   for (const table of differing) lines.push(...tableLines(report, table));
   const same = report.tables.length - differing.length;
   if (same > 0) lines.push(`  ${same} table${same === 1 ? "" : "s"} identical`);
+  if (!report.differs) return [...lines, `no differences: ${a} and ${b} hold the same rows`];
+  const lost = report.tables.some((table) => table.onlyInA > 0) || report.tablesOnlyInA.length > 0;
   lines.push(
-    report.differs
-      ? `differences found; to put back rows that are only in ${a}: pnpm run db:restore --from <A> --rows 'TABLE:COLUMN=VALUE' --dry-run`
-      : `no differences: ${a} and ${b} hold the same rows`,
+    lost
+      ? `differences found; to put rows only in A back: pnpm run db:restore --from ${report.a.summaryPath} --rows 'TABLE:COLUMN=VALUE' --dry-run (DATABASE.md: Put back deleted rows)`
+      : "differences found",
   );
   return lines;
 }
