@@ -8,9 +8,15 @@ import { countRows, seedDatabase } from "../../scripts/lib/seed.ts";
 import { errorLine, runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { emptyLocation, s3Location } from "../helpers/s3.ts";
-import { copySet, entryOf, fileOf, flipByte, removeDir, tempDirs } from "./support.ts";
+import { createExtraTables, fillHardValues } from "../restore/fixtures.ts";
+import { copySet, editSummary, entryOf, fileOf, flipByte, removeDir, tempDirs } from "./support.ts";
 
 const APP_TABLES = ["User", "Follow", "Comment", "Like", "PointTransaction", "Achievement", "UserAchievement", "DailyPointsLog"];
+function table(report: DiffReport, name: string): TableDiff {
+  const found = report.tables.find((t) => t.table === name);
+  assert.ok(found, `no table ${name} in the report`);
+  return found;
+}
 const did = (i: number) => `did:privy:cm${i.toString(16).padStart(23, "0")}`;
 
 describe("db:diff-backup", () => {
@@ -23,11 +29,6 @@ describe("db:diff-backup", () => {
   let likeRemoved: string;
   let commentChanged: string;
 
-  const table = (report: DiffReport, name: string): TableDiff => {
-    const found = report.tables.find((t) => t.table === name);
-    assert.ok(found, `no table ${name} in the report`);
-    return found;
-  };
   const diff = (options: Partial<DiffOptions>) => diffBackups({ a: "latest~1", b: "latest", backupDir: dir, show: 10, ...options });
 
   before(async () => {
@@ -206,5 +207,62 @@ describe("db:diff-backup", () => {
       assert.deepEqual(users.shown.changed, referred.map((row) => ({ key: `privyDid=${row.privyDid}`, columns: ["referredBy"] })));
       assert.ok(table(report, "Comment").onlyInA > 0, "the deleted user had no comments: pick another");
     }
+  });
+});
+
+describe("db:diff-backup on every hard value, gzip and encrypted", () => {
+  const KEY = "diff-test-key-0123456789abcdef";
+  let db: TestDatabase;
+  let set: { summaryPath: string; summary: BackupSummary };
+  const dirs = tempDirs();
+
+  before(async () => {
+    db = await createTestDatabase();
+    await seedDatabase(db.pool, { users: 30 });
+    await createExtraTables(db.pool);
+    await fillHardValues(db.pool);
+    set = await createBackup({ target: db.target, outDir: await dirs.make("diff-hard"), kind: "manual", gzip: true, encryptionKey: KEY });
+  });
+  after(async () => {
+    await db.drop();
+    await dirs.removeAll();
+  });
+
+  it("every row of every type compares equal with the live database it was taken from (in memory and spilled)", async () => {
+    for (const rowBudget of [undefined, 50]) {
+      const report = await diffBackups({ a: set.summaryPath, againstDb: db.target, backupDir: "", show: 5, encryptionKey: KEY, rowBudget });
+      const differing = report.tables.filter((t) => t.onlyInA + t.onlyInB + t.changed > 0).map((t) => [t.table, t.shown]);
+      assert.deepEqual(differing, []);
+      assert.equal(report.differs, false);
+      assert.equal(table(report, "hard_values").same, set.summary.counts.hard_values);
+    }
+  });
+
+  it("a changed float, jsonb null and bytea are found in their columns", async () => {
+    await db.pool.query(`UPDATE hard_values SET dbl = 0.30000000000000004 WHERE label = 'point one'`);
+    await db.pool.query(`UPDATE hard_values SET jsb = NULL WHERE label = 'json null'`);
+    await db.pool.query(`UPDATE hard_values SET bin = '\\x00ff11' WHERE label = 'json nested'`);
+    const report = await diffBackups({ a: set.summaryPath, againstDb: db.target, backupDir: "", show: 5, encryptionKey: KEY });
+    const hard = table(report, "hard_values");
+    assert.deepEqual([hard.onlyInA, hard.onlyInB, hard.changed], [0, 0, 3]);
+    assert.deepEqual(hard.changedColumns, { bin: 1, dbl: 1, jsb: 1 });
+    assert.deepEqual(hard.shown.changed.map((row) => row.columns).sort(), [["bin"], ["dbl"], ["jsb"]]);
+  });
+
+  it("an encrypted set: refused without the key, with a wrong key, and when its summary was edited (HMAC)", async () => {
+    const withoutKey = await runScript("db-diff-backup", [set.summaryPath, "--against-db"], { DATABASE_URL: db.url });
+    assert.equal(withoutKey.code, 2);
+    assert.match(errorLine(withoutKey), /is encrypted: set BACKUP_ENCRYPTION_KEY/);
+    await assert.rejects(
+      diffBackups({ a: set.summaryPath, againstDb: db.target, backupDir: "", show: 5, encryptionKey: "not the key" }),
+      /not the key this backup set was encrypted with/,
+    );
+    const edited = await copySet(set.summaryPath, "diff-hmac");
+    await editSummary(edited, (summary) => {
+      entryOf(summary, "User").rows += 1;
+      summary.counts.User! += 1;
+    });
+    await assert.rejects(diffBackups({ a: edited, b: set.summaryPath, backupDir: "", show: 5, encryptionKey: KEY }), /authenticat|HMAC/i);
+    await removeDir(path.dirname(edited));
   });
 });
