@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createBackup, resolveSummaryPath, type BackupSummary } from "../../scripts/lib/backup/index.ts";
@@ -12,6 +12,13 @@ import { createExtraTables, fillHardValues } from "../restore/fixtures.ts";
 import { copySet, editSummary, entryOf, fileOf, flipByte, removeDir, tempDirs } from "./support.ts";
 
 const APP_TABLES = ["User", "Follow", "Comment", "Like", "PointTransaction", "Achievement", "UserAchievement", "DailyPointsLog"];
+/** Changes one character of a user id in a table file: still valid rows, so only the checksums can tell. */
+async function alterOneValue(file: string): Promise<void> {
+  const text = await readFile(file, "utf8");
+  assert.match(text, /did:privy:cm0/);
+  await writeFile(file, text.replace("did:privy:cm0", "did:privy:cm1"));
+}
+
 function table(report: DiffReport, name: string): TableDiff {
   const found = report.tables.find((t) => t.table === name);
   assert.ok(found, `no table ${name} in the report`);
@@ -152,11 +159,17 @@ describe("db:diff-backup", () => {
   it("refuses a set with a tampered file, naming it, and reports no difference", async () => {
     const summaryPath = await copySet(first.summaryPath, "diff-tampered");
     const entry = entryOf(first.summary, "Comment");
-    await flipByte(fileOf(summaryPath, entry), 200);
+    await alterOneValue(fileOf(summaryPath, entry));
     const cli = await runScript("db-diff-backup", [summaryPath, second.summaryPath]);
     assert.equal(cli.code, 1);
     assert.match(errorLine(cli), new RegExp(`${entry.file}: SHA-256 differs from the summary`));
     assert.doesNotMatch(cli.stdout, /differences found|Comment:/);
+
+    // A byte that breaks a row: the strict parser refuses it, whichever check fires first.
+    await flipByte(fileOf(summaryPath, entry), 3);
+    const broken = await runScript("db-diff-backup", [summaryPath, second.summaryPath]);
+    assert.equal(broken.code, 1);
+    assert.match(errorLine(broken), new RegExp(`${entry.file}: row 1: .*; the file is not as the backup wrote it`));
     await removeDir(path.dirname(summaryPath));
   });
 
@@ -172,7 +185,7 @@ describe("db:diff-backup", () => {
 
     // A failure mid-way (a tampered file on side B, read after side A was spilled) removes the files too.
     const tampered = await copySet(second.summaryPath, "diff-spill-tampered");
-    await flipByte(fileOf(tampered, entryOf(second.summary, "User")), 300);
+    await alterOneValue(fileOf(tampered, entryOf(second.summary, "User")));
     await assert.rejects(diff({ b: tampered, rowBudget: 7, scratchParent }), /SHA-256 differs from the summary/);
     assert.deepEqual(await readdir(scratchParent), []);
     await removeDir(path.dirname(tampered));
@@ -247,6 +260,17 @@ describe("db:diff-backup on every hard value, gzip and encrypted", () => {
     assert.deepEqual([hard.onlyInA, hard.onlyInB, hard.changed], [0, 0, 3]);
     assert.deepEqual(hard.changedColumns, { bin: 1, dbl: 1, jsb: 1 });
     assert.deepEqual(hard.shown.changed.map((row) => row.columns).sort(), [["bin"], ["dbl"], ["jsb"]]);
+  });
+
+  it("columns only on one side are listed, and rows are compared on the columns both have", async () => {
+    await db.pool.query(`ALTER TABLE hard_values DROP COLUMN vc; ALTER TABLE "Comment" ADD COLUMN extra text DEFAULT 'x'`);
+    const report = await diffBackups({ a: set.summaryPath, againstDb: db.target, backupDir: "", show: 5, encryptionKey: KEY });
+    const hard = table(report, "hard_values");
+    assert.deepEqual([hard.columnsOnlyInA, hard.columnsOnlyInB, hard.changed, hard.changedColumns], [["vc"], [], 3, { bin: 1, dbl: 1, jsb: 1 }]);
+    assert.equal(hard.same, set.summary.counts.hard_values! - 3);
+    const comments = table(report, "Comment");
+    assert.deepEqual([comments.columnsOnlyInA, comments.columnsOnlyInB, comments.changed, comments.same], [[], ["extra"], 0, set.summary.counts.Comment]);
+    assert.equal(report.differs, true);
   });
 
   it("an encrypted set: refused without the key, with a wrong key, and when its summary was edited (HMAC)", async () => {

@@ -9,6 +9,7 @@ import { OperationError } from "../errors.ts";
 import { RowFormatError, RowParser } from "../backup/row-parser.ts";
 import { decodeColumns, encodeColumns, showRecord } from "./row-record.ts";
 import { PartitionWriter, readPartition, withScratchDirectory } from "./spill.ts";
+import type { ColumnType } from "../backup/row-encoding.ts";
 import type { TableSide } from "./sides.ts";
 
 export interface ChangedRow {
@@ -48,11 +49,12 @@ const MAX_PARTITIONS = 256;
 
 interface Layout {
   keyColumns: string[];
+  /** The columns compared beyond the key (none when rows are matched whole). */
   valueColumns: string[];
   keyed: boolean;
 }
 
-function layoutOf(a: TableSide, b: TableSide): Layout & { columnsOnlyInA: string[]; columnsOnlyInB: string[] } {
+function layoutOf(a: TableSide, b: TableSide): Layout & { common: string[]; columnsOnlyInA: string[]; columnsOnlyInB: string[] } {
   const inB = new Set(b.columns.map((column) => column.name));
   const inA = new Set(a.columns.map((column) => column.name));
   const common = a.columns.map((column) => column.name).filter((name) => inB.has(name));
@@ -60,19 +62,64 @@ function layoutOf(a: TableSide, b: TableSide): Layout & { columnsOnlyInA: string
   const key = recorded.length > 0 && recorded.every((name) => inB.has(name) && inA.has(name)) ? recorded : [];
   const columnsOnlyInA = a.columns.map((column) => column.name).filter((name) => !inB.has(name));
   const columnsOnlyInB = b.columns.map((column) => column.name).filter((name) => !inA.has(name));
-  if (key.length === 0) return { keyColumns: common, valueColumns: [], keyed: false, columnsOnlyInA, columnsOnlyInB };
-  return { keyColumns: key, valueColumns: common.filter((name) => !key.includes(name)), keyed: true, columnsOnlyInA, columnsOnlyInB };
+  if (key.length === 0) return { keyColumns: common, valueColumns: [], keyed: false, common, columnsOnlyInA, columnsOnlyInB };
+  return { keyColumns: key, valueColumns: common.filter((name) => !key.includes(name)), keyed: true, common, columnsOnlyInA, columnsOnlyInB };
+}
+
+/**
+ * How a row's values are held. When both sides' rows hold the same columns
+ * in the same order (the usual case: the same schema), a row's JSON text as
+ * read is its values — the backup writes equal values as equal bytes —
+ * and no copy is encoded. Otherwise the compared columns are encoded
+ * (row-record.ts). Either way, values that differ are taken apart column by
+ * column; rows whose bytes differ but whose columns all compare equal (a
+ * file written differently, never by this tool) count as the same.
+ */
+class RowValues {
+  /** The rows' JSON text is comparable as it is. */
+  readonly whole: boolean;
+  private readonly parser: RowParser;
+  private readonly valueIndexes: number[];
+
+  constructor(private readonly layout: Layout, columnsA: ColumnType[], columnsB: ColumnType[], formatVersion: number | null) {
+    const names = (columns: ColumnType[]) => columns.map((column) => column.name).join("\0");
+    this.whole = layout.keyed && formatVersion !== null && names(columnsA) === names(columnsB);
+    this.parser = new RowParser(columnsA, formatVersion ?? 0);
+    const index = new Map(columnsA.map((column, i) => [column.name, i]));
+    this.valueIndexes = layout.valueColumns.map((name) => index.get(name)!);
+  }
+
+  of(row: Buffer, parser: RowParser, valueIndexes: number[]): string {
+    if (!this.layout.keyed) return "";
+    return this.whole ? row.toString("latin1") : encodeColumns(row, parser, valueIndexes);
+  }
+
+  /** The value columns in which two rows' values differ. */
+  differingColumns(a: string, b: string): string[] {
+    const [partsA, partsB] = this.whole ? [this.columnsOf(a), this.columnsOf(b)] : [decodeColumns(a), decodeColumns(b)];
+    return this.layout.valueColumns.filter((_, i) => partsA[i] !== partsB[i]);
+  }
+
+  private columnsOf(row: string): string[] {
+    const bytes = Buffer.from(row, "latin1");
+    this.parser.parse(bytes);
+    return decodeColumns(encodeColumns(bytes, this.parser, this.valueIndexes));
+  }
 }
 
 /** A side's rows as [key, values] records, in batches; every row read by the strict parser first. */
-async function* recordBatches(side: TableSide, layout: Layout): AsyncGenerator<[string, string][]> {
-  const { columns, batches } = side.read([...layout.keyColumns, ...layout.valueColumns]);
-  const parser = new RowParser(columns, side.formatVersion);
-  const index = new Map(columns.map((column, i) => [column.name, i]));
+async function* recordBatches(
+  side: TableSide,
+  read: { columns: ColumnType[]; batches: AsyncIterable<Buffer[]> },
+  layout: Layout,
+  values: RowValues,
+): AsyncGenerator<[string, string][]> {
+  const parser = new RowParser(read.columns, side.formatVersion);
+  const index = new Map(read.columns.map((column, i) => [column.name, i]));
   const keyIndexes = layout.keyColumns.map((name) => index.get(name)!);
   const valueIndexes = layout.valueColumns.map((name) => index.get(name)!);
   let rowNumber = 0;
-  for await (const batch of batches) {
+  for await (const batch of read.batches) {
     const records: [string, string][] = [];
     for (const row of batch) {
       rowNumber++;
@@ -82,7 +129,7 @@ async function* recordBatches(side: TableSide, layout: Layout): AsyncGenerator<[
         if (!(error instanceof RowFormatError)) throw error;
         throw new OperationError(`${side.source}: row ${rowNumber}: ${error.message}; the file is not as the backup wrote it — do not rely on this set`);
       }
-      records.push([encodeColumns(row, parser, keyIndexes), valueIndexes.length > 0 ? encodeColumns(row, parser, valueIndexes) : ""]);
+      records.push([encodeColumns(row, parser, keyIndexes), values.of(row, parser, valueIndexes)]);
     }
     yield records;
   }
@@ -123,7 +170,7 @@ class Findings {
   readonly shownB: Smallest<string>;
   readonly shownChanged: Smallest<ChangedRow>;
 
-  constructor(private readonly layout: Layout, show: number) {
+  constructor(private readonly layout: Layout, private readonly values: RowValues, show: number) {
     this.shownA = new Smallest(show);
     this.shownB = new Smallest(show);
     this.shownChanged = new Smallest(show);
@@ -145,10 +192,12 @@ class Findings {
   }
 
   differ(key: string, inA: string, inB: string): void {
+    const columns = this.values.differingColumns(inA, inB);
+    if (columns.length === 0) {
+      this.same++;
+      return;
+    }
     this.changed++;
-    const a = decodeColumns(inA);
-    const b = decodeColumns(inB);
-    const columns = this.layout.valueColumns.filter((_, i) => a[i] !== b[i]);
     for (const column of columns) this.changedColumns.set(column, (this.changedColumns.get(column) ?? 0) + 1);
     this.shownChanged.offer(key, () => ({ key: this.show(key, 1), columns }));
   }
@@ -195,23 +244,27 @@ class PartitionJoin {
 
 export async function compareTable(a: TableSide, b: TableSide, options: CompareOptions): Promise<TableComparison> {
   const layout = layoutOf(a, b);
-  const findings = new Findings(layout, options.show);
+  // Nothing is read before the batches are iterated (A first); the live side reads the compared columns in A's order.
+  const readA = a.read(layout.common);
+  const readB = b.read(layout.common);
+  const values = new RowValues(layout, readA.columns, readB.columns, a.formatVersion === b.formatVersion ? a.formatVersion : null);
+  const findings = new Findings(layout, values, options.show);
   const largest = Math.max(a.rows, b.rows);
   const partitions = largest <= options.rowBudget ? 1 : Math.min(MAX_PARTITIONS, Math.ceil((PARTITION_HEADROOM * largest) / options.rowBudget));
 
   if (partitions === 1) {
     const join = new PartitionJoin(layout, findings, a.source);
-    for await (const batch of recordBatches(a, layout)) for (const [key, values] of batch) join.addA(key, values);
-    for await (const batch of recordBatches(b, layout)) for (const [key, values] of batch) join.matchB(key, values);
+    for await (const batch of recordBatches(a, readA, layout, values)) for (const [key, row] of batch) join.addA(key, row);
+    for await (const batch of recordBatches(b, readB, layout, values)) for (const [key, row] of batch) join.matchB(key, row);
     join.finish();
   } else {
     await withScratchDirectory(async (dir) => {
       const files = (side: string) => Array.from({ length: partitions }, (_, i) => path.join(dir, `${side}-${i}`));
-      for (const [side, label] of [[a, "a"], [b, "b"]] as const) {
+      for (const [side, read, label] of [[a, readA, "a"], [b, readB, "b"]] as const) {
         const writer = await PartitionWriter.create(files(label));
         try {
-          for await (const batch of recordBatches(side, layout)) {
-            for (const [key, values] of batch) writer.add(key, values);
+          for await (const batch of recordBatches(side, read, layout, values)) {
+            for (const [key, row] of batch) writer.add(key, row);
             await writer.flush();
           }
         } finally {
@@ -221,8 +274,8 @@ export async function compareTable(a: TableSide, b: TableSide, options: CompareO
       const [filesA, filesB] = [files("a"), files("b")];
       for (let partition = 0; partition < partitions; partition++) {
         const join = new PartitionJoin(layout, findings, a.source);
-        for (const [key, values] of await readPartition(filesA[partition]!)) join.addA(key, values);
-        for (const [key, values] of await readPartition(filesB[partition]!)) join.matchB(key, values);
+        for (const [key, row] of await readPartition(filesA[partition]!)) join.addA(key, row);
+        for (const [key, row] of await readPartition(filesB[partition]!)) join.matchB(key, row);
         join.finish();
       }
     }, options.scratchParent);

@@ -1,7 +1,9 @@
 // The two things a diff reads rows from, behind one shape (TableSide): a
-// table file of a backup set — through readTableRowBatches, so nothing is
-// handed out before the file has been checked against its summary (and the
-// summary's HMAC, when encrypted) — and a table of the live database, read in
+// table file of a backup set — through readTableRowBatches, which checks it
+// against its summary as verify does (an encrypted file's tag and the
+// summary's HMAC before any row; an unencrypted file's size, SHA-256 and row
+// count in the same pass, the diff reporting nothing until every read has
+// ended without an error) — and a table of the live database, read in
 // one REPEATABLE READ snapshot with the backup's own session settings and
 // COPY statement and turned into the backup's row format by the backup's own
 // converter, so a row that did not change reads back byte for byte as stored.
@@ -43,7 +45,7 @@ export function setTableSide(summaryPath: string, summary: BackupSummary, entry:
     primaryKey: entry.primaryKey ?? null,
     formatVersion: summary.formatVersion,
     rows: entry.rows,
-    read: () => ({ columns: entry.columns, batches: readTableRowBatches(summaryPath, entry, { encryptionKey }) }),
+    read: () => ({ columns: entry.columns, batches: readTableRowBatches(summaryPath, entry, { encryptionKey, usedOnlyAtTheEnd: true }) }),
   };
 }
 

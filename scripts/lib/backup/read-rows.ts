@@ -130,6 +130,14 @@ export interface ReadRowsOptions {
    * The checks at the end of the read still run.
    */
   verifiedJustNow?: boolean;
+  /**
+   * The caller uses nothing it read until the read has ended without an
+   * error (db:diff-backup reports only at the end): an unencrypted file is
+   * then checked in the pass that reads it, as verify does, not in a pass
+   * before it. An encrypted file is still authenticated first: decrypted
+   * bytes mean nothing before their tag has been checked.
+   */
+  usedOnlyAtTheEnd?: boolean;
 }
 
 /**
@@ -138,7 +146,8 @@ export interface ReadRowsOptions {
  * Guarantee: no row is handed out before the whole file has been checked
  * against the summary — a first pass recomputes its size and SHA-256 and, when
  * encrypted, decrypts it and checks the GCM tag and the plaintext checksum
- * (skipped with `verifiedJustNow`, see above). The second pass, which yields
+ * (skipped with `verifiedJustNow`, and for an unencrypted file with
+ * `usedOnlyAtTheEnd`: see above). The second pass, which yields
  * rows, checks all of that again and the row count at its end, and throws
  * (naming the file) if anything changed in between. A consumer that finished
  * iterating without an error received exactly the rows the backup wrote.
@@ -151,7 +160,8 @@ export async function* readTableRowBatches(
   const summary = await readSummary(summaryPath);
   const setKey = await keyForSet(summaryPath, summary, options.encryptionKey, entry.file);
 
-  if (!options.verifiedJustNow) {
+  const checkFirst = !options.verifiedJustNow && !(options.usedOnlyAtTheEnd && !setKey);
+  if (checkFirst) {
     const problem = await authenticate(summaryPath, summary, entry, setKey);
     if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
   }
@@ -170,6 +180,7 @@ export async function* readTableRowBatches(
     read.content.destroy();
   }
   const changed = checksumProblem(entry, read.stored, read.plaintext);
+  if (changed && !checkFirst) throw new OperationError(`${entry.file}: ${changed}; do not rely on this backup set`);
   if (changed) {
     throw new OperationError(
       `${entry.file}: changed while it was being read (${changed}); something is writing to the backup directory — stop it, then verify the set (pnpm run db:verify-backup) and retry`,
