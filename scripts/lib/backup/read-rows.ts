@@ -160,8 +160,9 @@ export async function* readTableRowBatches(
   const summary = await readSummary(summaryPath);
   const setKey = await keyForSet(summaryPath, summary, options.encryptionKey, entry.file);
 
-  const checkFirst = !options.verifiedJustNow && !(options.usedOnlyAtTheEnd && !setKey);
-  if (checkFirst) {
+  // Checked here for the first time: unencrypted, used only at the end, not verified a moment ago.
+  const checkedInThisPass = !options.verifiedJustNow && options.usedOnlyAtTheEnd === true && !setKey;
+  if (!options.verifiedJustNow && !checkedInThisPass) {
     const problem = await authenticate(summaryPath, summary, entry, setKey);
     if (problem) throw new OperationError(`${entry.file}: ${problem}; restore from another backup set`);
   }
@@ -180,7 +181,7 @@ export async function* readTableRowBatches(
     read.content.destroy();
   }
   const changed = checksumProblem(entry, read.stored, read.plaintext);
-  if (changed && !checkFirst) throw new OperationError(`${entry.file}: ${changed}; do not rely on this backup set`);
+  if (changed && checkedInThisPass) throw new OperationError(`${entry.file}: ${changed}; do not rely on this backup set`);
   if (changed) {
     throw new OperationError(
       `${entry.file}: changed while it was being read (${changed}); something is writing to the backup directory — stop it, then verify the set (pnpm run db:verify-backup) and retry`,
