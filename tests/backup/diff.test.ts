@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createBackup, resolveSummaryPath, type BackupSummary } from "../../scripts/lib/backup/index.ts";
 import { diffBackups, type DiffOptions, type DiffReport, type TableDiff } from "../../scripts/lib/backup-diff/index.ts";
 import { countRows, seedDatabase } from "../../scripts/lib/seed.ts";
+import { PartitionWriter, readPartition, withScratchDirectory } from "../../scripts/lib/backup-diff/spill.ts";
 import { errorLine, runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { emptyLocation, s3Location } from "../helpers/s3.ts";
@@ -288,5 +289,30 @@ describe("db:diff-backup on every hard value, gzip and encrypted", () => {
     });
     await assert.rejects(diffBackups({ a: edited, b: set.summaryPath, backupDir: "", show: 5, encryptionKey: KEY }), /authenticat|HMAC/i);
     await removeDir(path.dirname(edited));
+  });
+});
+
+describe("db:diff-backup's partition files", () => {
+  const dirs = tempDirs();
+  after(() => dirs.removeAll());
+
+  it("live in a directory only the owner can enter, are only the owner's, read back as written, and go when the work fails", async () => {
+    const parent = await dirs.make("diff-spill-unit");
+    const records: [string, string][] = [["\u0002key é", "values\u0000\u00ff"], ["", ""], ["k2", "v".repeat(100_000)]];
+    await assert.rejects(
+      withScratchDirectory(async (dir) => {
+        assert.equal((await stat(dir)).mode & 0o777, 0o700);
+        const files = [path.join(dir, "a-0"), path.join(dir, "a-1")];
+        const writer = await PartitionWriter.create(files);
+        for (const [key, values] of records) writer.add(key, values);
+        await writer.close();
+        for (const file of files) assert.equal((await stat(file)).mode & 0o777, 0o600);
+        const readBack = [...(await readPartition(files[0]!)), ...(await readPartition(files[1]!))];
+        assert.deepEqual(readBack.sort(), [...records].sort());
+        throw new Error("failed mid-way");
+      }, parent),
+      /failed mid-way/,
+    );
+    assert.deepEqual(await readdir(parent), []);
   });
 });
