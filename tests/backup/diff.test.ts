@@ -304,7 +304,7 @@ describe("db:diff-backup's partition files", () => {
         assert.equal((await stat(dir)).mode & 0o777, 0o700);
         const files = [path.join(dir, "a-0"), path.join(dir, "a-1")];
         const writer = await PartitionWriter.create(files);
-        for (const [key, values] of records) writer.add(key, values);
+        for (const [key, values] of records) writer.add(key, Buffer.from(values, "latin1"));
         await writer.close();
         for (const file of files) assert.equal((await stat(file)).mode & 0o777, 0o600);
         const readBack = [...(await readPartition(files[0]!)), ...(await readPartition(files[1]!))];

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { OperationError } from "../errors.ts";
 import { RowFormatError, RowParser } from "../backup/row-parser.ts";
-import { decodeColumns, encodeColumns, showRecord } from "./row-record.ts";
+import { decodeColumns, encodeColumnBytes, encodeColumns, showRecord } from "./row-record.ts";
 import { PartitionWriter, readPartition, withScratchDirectory } from "./spill.ts";
 import type { ColumnType } from "../backup/row-encoding.ts";
 import type { TableSide } from "./sides.ts";
@@ -89,9 +89,10 @@ class RowValues {
     this.valueIndexes = layout.valueColumns.map((name) => index.get(name)!);
   }
 
-  of(row: Buffer, parser: RowParser, valueIndexes: number[]): string {
-    if (!this.layout.keyed) return "";
-    return this.whole ? row.toString("latin1") : encodeColumns(row, parser, valueIndexes);
+  /** The bytes of a row's values record (copy them before the batch is done with). */
+  of(row: Buffer, parser: RowParser, valueIndexes: number[]): Buffer {
+    if (!this.layout.keyed) return NO_VALUES;
+    return this.whole ? row : encodeColumnBytes(row, parser, valueIndexes);
   }
 
   /** The value columns in which two rows' values differ. */
@@ -107,20 +108,22 @@ class RowValues {
   }
 }
 
+const NO_VALUES = Buffer.alloc(0);
+
 /** A side's rows as [key, values] records, in batches; every row read by the strict parser first. */
 async function* recordBatches(
   side: TableSide,
   read: { columns: ColumnType[]; batches: AsyncIterable<Buffer[]> },
   layout: Layout,
   values: RowValues,
-): AsyncGenerator<[string, string][]> {
+): AsyncGenerator<[string, Buffer][]> {
   const parser = new RowParser(read.columns, side.formatVersion);
   const index = new Map(read.columns.map((column, i) => [column.name, i]));
   const keyIndexes = layout.keyColumns.map((name) => index.get(name)!);
   const valueIndexes = layout.valueColumns.map((name) => index.get(name)!);
   let rowNumber = 0;
   for await (const batch of read.batches) {
-    const records: [string, string][] = [];
+    const records: [string, Buffer][] = [];
     for (const row of batch) {
       rowNumber++;
       try {
@@ -254,8 +257,8 @@ export async function compareTable(a: TableSide, b: TableSide, options: CompareO
 
   if (partitions === 1) {
     const join = new PartitionJoin(layout, findings, a.source);
-    for await (const batch of recordBatches(a, readA, layout, values)) for (const [key, row] of batch) join.addA(key, row);
-    for await (const batch of recordBatches(b, readB, layout, values)) for (const [key, row] of batch) join.matchB(key, row);
+    for await (const batch of recordBatches(a, readA, layout, values)) for (const [key, row] of batch) join.addA(key, row.toString("latin1"));
+    for await (const batch of recordBatches(b, readB, layout, values)) for (const [key, row] of batch) join.matchB(key, row.toString("latin1"));
     join.finish();
   } else {
     await withScratchDirectory(async (dir) => {

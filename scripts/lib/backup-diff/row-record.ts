@@ -4,6 +4,7 @@
 // a record is held as a one-byte-per-byte ("latin1") string: compact in V8,
 // usable as a Map key, compared in one step. Per column: a tag (SQL NULL,
 // jsonb's JSON null, or a value), then a value's length (4 bytes) and bytes.
+import { ByteOutput } from "../byte-output.ts";
 import { redactForLog } from "../redact.ts";
 import { Token, type RowParser } from "../backup/row-parser.ts";
 
@@ -11,25 +12,37 @@ const SQL_NULL = 0;
 const JSON_NULL = 1;
 const VALUE = 2;
 
-/** Writes the values of `columns` (indexes into the parser's columns) of the row the parser just read. */
+/** Keys are made in this buffer and copied out as a string only: one allocation per key, not two. */
+const scratch = new ByteOutput(1024);
+
+/** The values of `columns` (indexes into the parser's columns) of the row the parser just read, as a record. */
 export function encodeColumns(row: Buffer, parser: RowParser, columns: readonly number[]): string {
-  let length = 0;
-  for (const column of columns) length += parser.token[column] === Token.Null ? 1 : 5 + parser.end[column]! - parser.start[column]!;
-  const out = Buffer.allocUnsafe(length);
-  let at = 0;
+  scratch.length = 0;
+  writeColumns(row, parser, columns, scratch);
+  return scratch.buffer.toString("latin1", 0, scratch.length);
+}
+
+/** encodeColumns' record as bytes of its own. */
+export function encodeColumnBytes(row: Buffer, parser: RowParser, columns: readonly number[]): Buffer {
+  const out = new ByteOutput(64);
+  writeColumns(row, parser, columns, out);
+  return out.buffer.subarray(0, out.length);
+}
+
+function writeColumns(row: Buffer, parser: RowParser, columns: readonly number[], out: ByteOutput): void {
   for (const column of columns) {
     if (parser.token[column] === Token.Null) {
-      out[at++] = parser.jsonNull(column) ? JSON_NULL : SQL_NULL;
+      out.byte(parser.jsonNull(column) ? JSON_NULL : SQL_NULL);
       continue;
     }
     const start = parser.start[column]!;
     const end = parser.end[column]!;
-    out[at++] = VALUE;
-    out.writeUInt32LE(end - start, at);
-    at += 4;
-    at += row.copy(out, at, start, end);
+    out.reserve(5);
+    out.buffer[out.length] = VALUE;
+    out.buffer.writeUInt32LE(end - start, out.length + 1);
+    out.length += 5;
+    out.bytes(row, start, end);
   }
-  return out.toString("latin1");
 }
 
 /** Each column's part of a record (tag and bytes), to find which columns differ and to show values. */

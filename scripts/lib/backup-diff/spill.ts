@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { mkdtemp, open, readFile, rm, type FileHandle } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { ByteOutput } from "../byte-output.ts";
 
 /** Records kept in memory per partition before they are written out. */
 const FLUSH_BYTES = 64 * 1024;
@@ -33,12 +34,10 @@ export function partitionOf(key: string, partitions: number): number {
 }
 
 export class PartitionWriter {
-  private readonly pending: Buffer[][];
-  private readonly pendingBytes: number[];
+  private readonly pending: ByteOutput[];
 
   private constructor(private readonly files: FileHandle[]) {
-    this.pending = files.map(() => []);
-    this.pendingBytes = files.map(() => 0);
+    this.pending = files.map(() => new ByteOutput(FLUSH_BYTES * 2));
   }
 
   static async create(paths: string[]): Promise<PartitionWriter> {
@@ -52,24 +51,26 @@ export class PartitionWriter {
     return new PartitionWriter(files);
   }
 
-  add(key: string, values: string): void {
-    const record = Buffer.allocUnsafe(8 + key.length + values.length);
-    record.writeUInt32LE(key.length, 0);
-    record.write(key, 4, "latin1");
-    record.writeUInt32LE(values.length, 4 + key.length);
-    record.write(values, 8 + key.length, "latin1");
-    const partition = partitionOf(key, this.files.length);
-    this.pending[partition]!.push(record);
-    this.pendingBytes[partition]! += record.length;
+  add(key: string, values: Buffer): void {
+    const out = this.pending[partitionOf(key, this.files.length)]!;
+    out.reserve(8 + key.length + values.length);
+    const at = out.length;
+    const buffer = out.buffer;
+    buffer.writeUInt32LE(key.length, at);
+    // Keys are short: a loop beats Buffer.write's per-call overhead.
+    for (let i = 0; i < key.length; i++) buffer[at + 4 + i] = key.charCodeAt(i);
+    buffer.writeUInt32LE(values.length, at + 4 + key.length);
+    out.length = at + 8 + key.length;
+    out.bytes(values);
   }
 
   /** Writes out the partitions that have gathered enough (call after each batch of add()). */
   async flush(all = false): Promise<void> {
     for (let partition = 0; partition < this.files.length; partition++) {
-      if (this.pendingBytes[partition] === 0 || (!all && this.pendingBytes[partition]! < FLUSH_BYTES)) continue;
-      await this.files[partition]!.write(Buffer.concat(this.pending[partition]!));
-      this.pending[partition] = [];
-      this.pendingBytes[partition] = 0;
+      const out = this.pending[partition]!;
+      if (out.length === 0 || (!all && out.length < FLUSH_BYTES)) continue;
+      await this.files[partition]!.write(out.buffer, 0, out.length);
+      out.length = 0;
     }
   }
 
