@@ -272,6 +272,15 @@ describe("db:diff-backup on every hard value, gzip and encrypted", () => {
     const comments = table(report, "Comment");
     assert.deepEqual([comments.columnsOnlyInA, comments.columnsOnlyInB, comments.changed, comments.same], [[], ["extra"], 0, set.summary.counts.Comment]);
     assert.equal(report.differs, true);
+
+    // A column's type changed: values compare as the backup writes them (an int as a bigint is equal; a boolean as text is not).
+    await db.pool.query(`ALTER TABLE hard_values ALTER COLUMN flag TYPE text; ALTER TABLE serial_rows ALTER COLUMN id TYPE bigint;
+      ALTER TABLE "User" ALTER COLUMN "isOG" DROP DEFAULT, ALTER COLUMN "isOG" TYPE text`);
+    const retyped = await diffBackups({ a: set.summaryPath, againstDb: db.target, backupDir: "", show: 5, encryptionKey: KEY });
+    assert.deepEqual(table(retyped, "hard_values").changedColumns, { bin: 1, dbl: 1, flag: 2, jsb: 1 });
+    assert.deepEqual(table(retyped, "User").changedColumns, { isOG: set.summary.counts.User });
+    const serial = table(retyped, "serial_rows");
+    assert.deepEqual([serial.changed, serial.same], [0, 25]);
   });
 
   it("an encrypted set: refused without the key, with a wrong key, and when its summary was edited (HMAC)", async () => {

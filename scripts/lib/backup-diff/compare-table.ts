@@ -67,8 +67,8 @@ function layoutOf(a: TableSide, b: TableSide): Layout & { common: string[]; colu
 }
 
 /**
- * How a row's values are held. When both sides' rows hold the same columns
- * in the same order (the usual case: the same schema), a row's JSON text as
+ * How a row's values are held. When both sides' rows hold the same columns,
+ * of the same types, in the same order (the usual case: the same schema), a row's JSON text as
  * read is its values — the backup writes equal values as equal bytes —
  * and no copy is encoded. Otherwise the compared columns are encoded
  * (row-record.ts). Either way, values that differ are taken apart column by
@@ -82,8 +82,8 @@ class RowValues {
   private readonly valueIndexes: number[];
 
   constructor(private readonly layout: Layout, columnsA: ColumnType[], columnsB: ColumnType[], formatVersion: number | null) {
-    const names = (columns: ColumnType[]) => columns.map((column) => column.name).join("\0");
-    this.whole = layout.keyed && formatVersion !== null && names(columnsA) === names(columnsB);
+    const shape = (columns: ColumnType[]) => columns.map((column) => `${column.name}\0${column.type}`).join("\0");
+    this.whole = layout.keyed && formatVersion !== null && shape(columnsA) === shape(columnsB);
     this.parser = new RowParser(columnsA, formatVersion ?? 0);
     const index = new Map(columnsA.map((column, i) => [column.name, i]));
     this.valueIndexes = layout.valueColumns.map((name) => index.get(name)!);

@@ -7,7 +7,7 @@ function sideName(report: DiffReport, side: "a" | "b"): string {
 
 function tableLines(report: DiffReport, table: TableDiff): string[] {
   const [a, b] = [sideName(report, "a"), sideName(report, "b")];
-  const matched = table.key ? `by ${table.key.join(", ")}` : "as whole rows (no primary key)";
+  const matched = table.key ? `by ${table.key.join(", ")}` : "as whole rows: no primary key";
   const lines = [
     `  ${table.table}: ${table.onlyInA} only in ${a}, ${table.onlyInB} only in ${b}, ${table.changed} changed, ${table.same} the same (matched ${matched})`,
   ];
