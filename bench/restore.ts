@@ -9,6 +9,8 @@
 //               indexes and keys, one job, --single-transaction
 //   second:     psql --single-transaction -f <pg_dump --data-only> into an
 //               empty migrated database, whose indexes and keys are in place
+// then, into the last of those databases, db:restore --rows of one user and
+// their dependents (deleted before each round) against the full db:restore,
 // and prints median wall time, rows/s, peak RSS and CPU time (bench/lib/measure.ts)
 // and the ratios. Every load is checked against the source with per-table
 // digests computed in SQL. Default server: the machine's PostgreSQL
@@ -47,6 +49,36 @@ async function digests(url: string): Promise<Record<string, string>> {
   }
 }
 
+/**
+ * db:restore --rows of one user with their dependents (follows both ways,
+ * comments and the likes on them, points, achievement, daily logs, the
+ * referral links --relink puts back), deleted by a cascade before each round,
+ * against the full restore of the same set. `url` holds the source's data;
+ * it is checked to hold it again at the end.
+ */
+async function timeRowRecovery(url: string, summaryPath: string, users: number, rounds: number, expected: Record<string, string>, fullSeconds: number): Promise<string> {
+  const victim = `did:privy:cm${Math.floor(users / 3).toString(16).padStart(23, "0")}`;
+  const runs: ProcessMeasurement[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await pool.query(`DELETE FROM "User" WHERE "privyDid" = $1`, [victim]);
+    } finally {
+      await pool.end();
+    }
+    const args = ["--from", summaryPath, "--rows", `User:privyDid=${victim}`, "--relink"];
+    runs.push(await measureProcess(process.execPath, scriptArgs("db-restore", args), { env: { ...process.env, DATABASE_URL: url } }));
+  }
+  if (JSON.stringify(await digests(url)) !== JSON.stringify(expected)) throw new OperationError(`db:restore --rows did not put the database back as the source was`);
+  const wall = median(runs.map((r) => r.seconds));
+  const share = wall / fullSeconds;
+  process.stdout.write(
+    `  ${ROWS.padEnd(30)} ${wall.toFixed(2).padStart(7)} ${"".padStart(10)} ${Math.max(...runs.map((r) => r.peakRssMb)).toFixed(0).padStart(12)} ` +
+      `${median(runs.map((r) => r.cpuSeconds)).toFixed(2).padStart(6)}\n`,
+  );
+  return `db:restore --rows (one user) / full db:restore ${(share * 100).toFixed(1)}% (target < 15%, ${share < 0.15 ? "meets" : "MISSES"} it)`;
+}
+
 const program = defineBenchmark("bench:restore", "Time db:restore against pg_restore and psql loading the same data.", {
   server: true,
   rounds: 3,
@@ -56,6 +88,7 @@ const program = defineBenchmark("bench:restore", "Time db:restore against pg_res
 const OURS = "db:restore (verify + load)";
 const PG_RESTORE = "pg_restore -Fc, 1 job";
 const PSQL = "psql -f pg_dump --data-only";
+const ROWS = "db:restore --rows, one user";
 
 await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) => {
   const summary: string[] = [];
@@ -104,12 +137,13 @@ await runBenchmark<BenchmarkOptions>(program, async ({ server, rounds, sizes }) 
             `${Math.max(...list.map((r) => r.peakRssMb)).toFixed(0).padStart(12)} ${median(list.map((r) => r.cpuSeconds)).toFixed(2).padStart(6)}\n`,
         );
       }
+      const rowsLine = await timeRowRecovery(urlFor(names.target), summaryPath, users, rounds, expected, seconds[OURS]!);
       const vsPgRestore = seconds[OURS]! / seconds[PG_RESTORE]!;
       const line =
         `db:restore / pg_restore ${vsPgRestore.toFixed(2)}× (target < 1.00×, ${vsPgRestore < 1 ? "meets" : "MISSES"} it); ` +
         `db:restore / psql ${(seconds[OURS]! / seconds[PSQL]!).toFixed(2)}×`;
       process.stdout.write(`  ratio ${line}\n`);
-      summary.push(`${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: ${line}`);
+      summary.push(`${users.toLocaleString("en-US")} users, ${rows.toLocaleString("en-US")} rows: ${line}; ${rowsLine}`);
     } finally {
       for (const name of Object.values(names)) await dropDatabase(server, name).catch(() => {});
       rmSync(work, { recursive: true, force: true });

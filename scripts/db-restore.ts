@@ -3,12 +3,13 @@
 import { Option } from "commander";
 import { encryptionKeyFromEnv } from "./lib/backup/command.ts";
 import { ENCRYPTION_KEY_VARIABLE, defaultBackupDir } from "./lib/backup/index.ts";
-import { EXIT_FAILED, commaList, createReporter, defineCommand, positiveInteger, runCli } from "./lib/cli.ts";
+import { EXIT_FAILED, commaList, createReporter, defineCommand, positiveInteger, runCli, type Reporter } from "./lib/cli.ts";
 import { requireDatabaseUrl } from "./lib/config.ts";
 import { UsageError } from "./lib/errors.ts";
 import { loadPrismaProject } from "./lib/migrations/prisma-project.ts";
 import { formatCreatedDatabase, restoreIntoNewDatabase } from "./lib/recovery/create-database.ts";
 import { RESTORE_MODES, formatReport, restoreBackup, type RestoreMode } from "./lib/restore/index.ts";
+import { formatRowRecovery, parseRowSelector, recoverRows, type RowRecoveryOptions, type RowSelector } from "./lib/row-recovery/index.ts";
 
 const PROGRESS_INTERVAL_MS = 2000;
 
@@ -20,10 +21,16 @@ const program = defineCommand("db:restore", "Restore a backup set into the datab
       .default("empty"),
   )
   .option("--tables <list>", "restore only these tables (table, model or file names, comma-separated; schema.table outside the set's primary schema)", commaList)
+  .option(
+    "--rows <TABLE:COLUMN=VALUE,…>",
+    "put back these rows of the set and every row that depends on them (repeatable; the table named as --tables names it)",
+    (value: string, previous: RowSelector[] = []) => [...previous, parseRowSelector(value)],
+  )
+  .option("--relink", "with --rows: put back foreign keys of live rows that ON DELETE SET NULL cut (else they are listed)", false)
   .option("--yes", "confirm --mode replace (a pre-restore backup of the replaced tables is taken first)", false)
   .option("--dry-run", "do everything inside a transaction that is rolled back: print the counts, change nothing", false)
   .option("--allow-schema-mismatch", "restore even when migrations or columns differ from the backup's", false)
-  .option("--continue-on-conflict", "skip-existing: restore the other rows when some clash or lack a parent", false)
+  .option("--continue-on-conflict", "skip-existing and --rows: restore the other rows when some clash or lack a parent", false)
   .option("--lock-timeout <seconds>", "how long to wait for other sessions' locks on the tables", positiveInteger("--lock-timeout"), 30)
   .option("--dir <location>", "backup location (directory or s3://bucket/prefix) for --from latest and the pre-restore backup (default: BACKUP_DIR or backups/)")
   .option(
@@ -42,6 +49,8 @@ interface Options {
   from: string;
   mode: RestoreMode;
   tables?: string[];
+  rows?: RowSelector[];
+  relink: boolean;
   yes: boolean;
   dryRun: boolean;
   allowSchemaMismatch: boolean;
@@ -72,7 +81,7 @@ await runCli(async () => {
     onTableDone: (table: { table: string; rows: number; inserted: number }) => reporter.info(`  ${table.table}: ${table.rows} rows read, ${table.inserted} inserted`),
   };
   if (options.createDatabase !== undefined) {
-    const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.dryRun && "--dry-run", options.allowSchemaMismatch && "--allow-schema-mismatch"].filter(Boolean);
+    const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.rows && "--rows", options.relink && "--relink", options.dryRun && "--dry-run", options.allowSchemaMismatch && "--allow-schema-mismatch"].filter(Boolean);
     if (other.length > 0) throw new UsageError(`--create-database restores the whole set into a new database in --mode empty; ${other.join(", ")} cannot be combined with it`);
     const created = await restoreIntoNewDatabase({ ...common, server: target, name: options.createDatabase, project: await loadPrismaProject(options.config) });
     for (const line of [...formatReport(created.restore), ...formatCreatedDatabase(created)]) reporter.info(line);
@@ -80,6 +89,8 @@ await runCli(async () => {
     return;
   }
   if (options.config !== undefined) throw new UsageError("--config applies only with --create-database");
+  if (options.rows) return putBackRows(options, { ...common, target }, reporter);
+  if (options.relink) throw new UsageError("--relink applies only with --rows");
   const report = await restoreBackup({
     ...common,
     target,
@@ -101,3 +112,26 @@ await runCli(async () => {
     return EXIT_FAILED;
   }
 });
+
+/** --rows: row-level recovery (scripts/lib/row-recovery/). */
+async function putBackRows(
+  options: Options,
+  common: Pick<RowRecoveryOptions, "target" | "from" | "backupDir" | "encryptionKey" | "lockTimeoutMs" | "onStep">,
+  reporter: Reporter,
+): Promise<number | undefined> {
+  const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.yes && "--yes"].filter(Boolean);
+  if (other.length > 0) throw new UsageError(`--rows puts back the chosen rows with what depends on them; ${other.join(", ")} cannot be combined with it`);
+  const report = await recoverRows({
+    ...common,
+    selectors: options.rows!,
+    relink: options.relink,
+    dryRun: options.dryRun,
+    allowSchemaMismatch: options.allowSchemaMismatch,
+    continueOnConflict: options.continueOnConflict,
+  });
+  for (const line of formatRowRecovery(report)) reporter.info(line);
+  reporter.result(report);
+  if (report.outcome !== "refused") return undefined;
+  reporter.warn("some rows clash with newer rows or lack their parent row; nothing was changed. Fix them, or rerun with --continue-on-conflict to put back the rest.");
+  return EXIT_FAILED;
+}

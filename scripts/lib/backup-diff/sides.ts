@@ -7,17 +7,19 @@
 // one REPEATABLE READ snapshot with the backup's own session settings and
 // COPY statement and turned into the backup's row format by the backup's own
 // converter, so a row that did not change reads back byte for byte as stored.
+import { Readable } from "node:stream";
 import pg from "pg";
-import { to as copyTo } from "pg-copy-streams";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { describeDatabaseError, poolConfigFromUrl } from "../db.ts";
 import { OperationError } from "../errors.ts";
 import { countTableRows, discoverTables, tableKey, type TableInfo } from "../tables.ts";
-import { CopyTextToJsonArray } from "../backup/copy-to-json.ts";
+import { copyOut } from "../backup/copy-out.ts";
+import { CopyRowsToJson, JsonArrayFile } from "../backup/copy-to-json.ts";
 import { jsonArrayRowBatches } from "../backup/json-array.ts";
+import { convertCopy } from "../backup/table-json.ts";
 import { readTableRowBatches } from "../backup/read-rows.ts";
 import { FORMAT_VERSION, type ColumnType } from "../backup/row-encoding.ts";
-import { copyStatement, SNAPSHOT_SETTINGS } from "../backup/snapshot.ts";
+import { copyStatement, SESSION_SETTINGS } from "../backup/snapshot.ts";
 import type { BackupSummary, BackupTableEntry } from "../backup/summary.ts";
 
 export interface TableSide {
@@ -67,7 +69,7 @@ export async function openLiveDatabase(target: DatabaseTarget, schemas: string[]
   try {
     await client.connect();
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await client.query(SNAPSHOT_SETTINGS);
+    await client.query(SESSION_SETTINGS);
     const tables = new Map((await discoverTables(client, schemas)).map((table) => [tableKey(table), table]));
     return {
       description,
@@ -102,16 +104,25 @@ async function* liveRowBatches(
   columns: ColumnType[],
   failed: (error: unknown) => OperationError,
 ): AsyncGenerator<Buffer[]> {
-  const copy = client.query(copyTo(copyStatement(table, columns.map((column) => column.name))));
-  const rows = new CopyTextToJsonArray(label, columns);
-  copy.on("error", (error) => rows.destroy(error));
-  copy.pipe(rows);
+  // The backup's own path: COPY off the socket, CopyRowsToJson, the array around the rows.
+  const converter = new CopyRowsToJson(label, columns);
+  const array = new JsonArrayFile();
+  const statement = copyStatement(table, columns.map((column) => column.name));
+  let flow: { resume(): void; done: Promise<number> } | null = null;
+  const content = new Readable({ read: () => flow?.resume() });
+  flow = convertCopy((sink) => copyOut(client, statement, sink), converter, { deliver: (batch) => content.push(array.rows(batch)) }, label);
+  flow.done.then(
+    () => {
+      content.push(array.close());
+      content.push(null);
+    },
+    (error: Error) => content.destroy(error),
+  );
   try {
-    yield* jsonArrayRowBatches(rows, label);
+    yield* jsonArrayRowBatches(content, label);
   } catch (error) {
     throw failed(error);
   } finally {
-    rows.destroy();
+    content.destroy();
   }
 }
-

@@ -1,7 +1,7 @@
 // What db:backup and db:pre-migration-backup share: options, the encryption
 // key from the environment, SIGINT/SIGTERM handling, progress and the report.
 import type { Command } from "commander";
-import { commaList, createReporter, type Reporter } from "../cli.ts";
+import { commaList, createReporter, positiveInteger, type Reporter } from "../cli.ts";
 import { requireDatabaseUrl } from "../config.ts";
 import { retentionPolicyFromEnv } from "../retention/policy.ts";
 import { resolveLocation } from "../repository/index.ts";
@@ -18,6 +18,7 @@ export interface BackupCommandOptions {
   tables?: string[];
   excludeTables?: string[];
   gzip?: boolean;
+  jobs?: number;
   json?: boolean;
 }
 
@@ -33,6 +34,11 @@ export function withBackupOptions(command: Command): Command {
     .option("--tables <names>", "only these tables (comma-separated, as the database names them; schema.table outside the primary schema)", commaList)
     .option("--exclude-tables <names>", "every table except these (comma-separated)", commaList)
     .option("--gzip", "compress each table file (.json.gz)")
+    .option(
+      "--jobs <n>",
+      "read the tables over n connections sharing one snapshot, large tables in ctid ranges, converted on n worker threads (default 1)",
+      positiveInteger("--jobs"),
+    )
     .option("--json", "print the summary as JSON on stdout (human output moves to stderr)");
 }
 
@@ -96,6 +102,7 @@ export async function runBackupCommand(kind: BackupKind, options: BackupCommandO
       tables: options.tables,
       excludeTables: options.excludeTables,
       gzip: options.gzip ?? false,
+      jobs: options.jobs,
       encryptionKey,
       onProgress: (p) => progress.onProgress(p),
       signal: interruption.signal,

@@ -6,31 +6,24 @@
 // (as far as the storage allows) and alerts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { sendAlert } from "../alerts.ts";
 import { PROJECT_ROOT, describeTarget, type DatabaseTarget } from "../config.ts";
 import { describeDatabaseError } from "../db.ts";
 import { ConfigError, OperationError, UsageError } from "../errors.ts";
 import { defaultSchemas } from "../schemas.ts";
 import { tableKey, tableLabel, type TableInfo } from "../tables.ts";
-import { createEncryptStream, newSetKey, type SetKey } from "./encryption.ts";
+import { newSetKey } from "./encryption.ts";
 import { openRepository, writeObjectText, type PendingObject } from "../repository/index.ts";
-import { Digest, gzipLayer } from "./layers.ts";
-import { CopyTextToJsonArray } from "./copy-to-json.ts";
-import { createRowDigest } from "./row-digest.ts";
 import { authenticateSummary } from "./summary-auth.ts";
 import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from "./naming.ts";
 import { openSnapshot, type Snapshot } from "./snapshot.ts";
+import { runTablesInParallel, type StartTableRows } from "./parallel-tables.ts";
+import { openSpoolDirectory } from "./spool.ts";
+import { backedUpColumns, oneConnectionRows, writeTableFile, type TableFileOptions } from "./table-file.ts";
 import { FORMAT_VERSION } from "./row-encoding.ts";
 import { TOOL_NAME, type BackupKind, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
-export interface BackupProgress {
-  table: string;
-  rows: number;
-  /** The planner's estimate (pg_class.reltuples); 0 when the table was never analysed. */
-  totalRows: number;
-}
+export type { BackupProgress } from "./table-file.ts";
 
 export interface BackupOptions {
   target: DatabaseTarget;
@@ -45,14 +38,16 @@ export interface BackupOptions {
   gzip?: boolean;
   /** The secret (BACKUP_ENCRYPTION_KEY); files are encrypted when set. */
   encryptionKey?: string;
-  onProgress?: (progress: BackupProgress) => void;
+  onProgress?: TableFileOptions["onProgress"];
   /** Aborting (e.g. on SIGINT) stops the backup and removes everything it wrote. */
   signal?: AbortSignal;
   /** Defaults to prisma/migrations. */
   migrationsDir?: string;
+  /** Connections (and worker threads) reading the tables; 1 (the default) reads on this thread. */
+  jobs?: number;
+  /** With jobs > 1: the smallest ctid range a large table is cut into, in 8 kB blocks (tests cut small tables). */
+  minRangeBlocks?: number;
 }
-
-const PROGRESS_INTERVAL_MS = 200;
 
 export function toolVersion(): string {
   const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string };
@@ -81,12 +76,19 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     // Labels ("users", "auth.users") make file names unique across schemas: auth-users-backup-….json.
     const stems = tableFileStems(snapshot.tables.map((table) => tableLabel(table, primary)));
     const layers = { gzip: options.gzip ?? false, encrypted: setKey !== null };
-    const entries: BackupTableEntry[] = [];
-    for (const table of snapshot.tables) {
+    const fileOptions = { setKey, gzip: options.gzip ?? false, onProgress: options.onProgress, signal: options.signal };
+    const writeTable = (table: TableInfo, rows: StartTableRows) => {
       const fileName = tableFileName(stems.get(tableLabel(table, primary))!, timestamp, layers);
       const file = repository.openWrite(fileName);
       pending.push(file);
-      entries.push(await writeTableFile(snapshot, table, file, fileName, setKey, options));
+      return writeTableFile(table, rows, file, fileName, fileOptions);
+    };
+    const jobs = options.jobs ?? 1;
+    const entries: BackupTableEntry[] = [];
+    if (jobs > 1) {
+      entries.push(...(await readInParallel(snapshot, jobs, options, (index, rows) => writeTable(snapshot!.tables[index]!, rows))));
+    } else {
+      for (const table of snapshot.tables) entries.push(await writeTable(table, await oneConnectionRows(snapshot, table)));
     }
     const { serverVersion, migrations, migrationsTable, sequences, tables } = snapshot;
     await snapshot.close();
@@ -146,77 +148,39 @@ function foreignKeysLeaving(tables: TableInfo[], schemas: string[]): string[] {
   );
 }
 
-async function writeTableFile(
+/**
+ * `--jobs N`: the tables over N worker connections in this snapshot (exported,
+ * and held open here until the last worker is done), converted off this thread.
+ */
+async function readInParallel(
   snapshot: Snapshot,
-  table: TableInfo,
-  file: PendingObject,
-  fileName: string,
-  setKey: SetKey | null,
+  jobs: number,
   options: BackupOptions,
-): Promise<BackupTableEntry> {
-  const totalRows = Math.max(0, table.estimatedRows);
-  // Generated columns are computed again on restore (and cannot be inserted or copied).
-  const columns = table.columns.filter((column) => !column.generated).map((column) => ({ name: column.name, type: column.type }));
-  let lastReport = 0;
-  options.onProgress?.({ table: table.name, rows: 0, totalRows });
-  const digest = await createRowDigest();
-  const rows = new CopyTextToJsonArray(
-    table.name,
-    columns,
-    (done) => {
-      const now = performance.now();
-      if (options.onProgress && now - lastReport >= PROGRESS_INTERVAL_MS) {
-        lastReport = now;
-        options.onProgress({ table: table.name, rows: done, totalRows });
-      }
-    },
-    digest,
-  );
-  const plaintext = new Digest();
-  const stored = new Digest();
-  const copy = snapshot.copyTable(table, columns.map((column) => column.name));
-  const layers: (Readable | Transform)[] = [copy, rows];
-  if (options.gzip) layers.push(gzipLayer());
-  if (setKey) layers.push(plaintext, createEncryptStream(setKey, fileName));
-  layers.push(stored);
+  writeTable: (index: number, rows: StartTableRows) => Promise<BackupTableEntry>,
+): Promise<BackupTableEntry[]> {
+  const snapshotId = await snapshot.exportSnapshot();
+  const blocks = await snapshot.relationBlocks(snapshot.tables);
+  const plans = snapshot.tables.map((table, i) => ({ table, columns: backedUpColumns(table), blocks: blocks[i]! }));
+  const { startCopyWorkers } = await import("./copy-workers.ts");
+  const pool = await startCopyWorkers(options.target.url, snapshotId, jobs);
+  const stop = () => void pool.destroy();
+  options.signal?.addEventListener("abort", stop);
+  const spools = await openSpoolDirectory();
   try {
-    await pipeline([...layers, file.writable], { signal: options.signal });
+    const entries = await runTablesInParallel(pool, plans, spools, writeTable, {
+      minRangeBlocks: options.minRangeBlocks,
+      // TID range scans came with PostgreSQL 14; before that a range would be a whole-table scan.
+      tidRangeScans: Number.parseInt(snapshot.serverVersion, 10) >= 14,
+    });
+    await pool.close();
+    return entries;
   } catch (error) {
-    throw tableFailure(error, table.name);
+    await pool.destroy();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    await spools.remove();
   }
-  if (copy.rowCount !== rows.rows) {
-    throw new OperationError(`table ${table.name}: PostgreSQL sent ${copy.rowCount} rows but ${rows.rows} were written`);
-  }
-  options.onProgress?.({ table: table.name, rows: rows.rows, totalRows });
-  const entry: BackupTableEntry = {
-    name: table.name,
-    schema: table.schema,
-    model: table.model,
-    file: fileName,
-    rows: rows.rows,
-    bytes: stored.bytes,
-    sha256: stored.sha256(),
-    columns,
-    generatedColumns: table.columns
-      .filter((column) => column.generated)
-      .map((column) => ({ name: column.name, type: column.type, expression: column.generationExpression ?? "" })),
-    primaryKey: table.primaryKey,
-    partitioning: table.partitioned ? { key: table.partitionKey ?? "", partitions: table.partitions } : null,
-    inherits: table.inherits,
-    rowDigest: digest.value(),
-  };
-  if (setKey) {
-    entry.plaintextBytes = plaintext.bytes;
-    entry.plaintextSha256 = plaintext.sha256();
-  }
-  return entry;
-}
-
-/** Storage failures arrive already described (the repository's streams say what failed and what to do). */
-function tableFailure(error: unknown, table: string): Error {
-  if (error instanceof OperationError) return error;
-  if ((error as Error).name === "AbortError") return error as Error;
-  return new OperationError(`reading table ${table} failed: ${describeDatabaseError(error)}`);
 }
 
 function backupFailure(error: unknown, options: BackupOptions): Error {

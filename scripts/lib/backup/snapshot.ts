@@ -7,6 +7,7 @@
 // snapshot is taken, so it is at or past every value the snapshot's rows use.
 import pg from "pg";
 import { to as copyTo, type CopyToStreamQuery } from "pg-copy-streams";
+import { copyOut, type CopyOut, type CopyRowSink } from "./copy-out.ts";
 import type { DatabaseTarget } from "../config.ts";
 import { poolConfigFromUrl, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
@@ -34,6 +35,12 @@ export interface Snapshot {
   migrationsTable: string | null;
   /** Streams `columns` of a table as COPY text: PostgreSQL's own text for every value (see copy-to-json.ts). */
   copyTable(table: TableInfo, columns: string[]): CopyToStreamQuery;
+  /** The same rows, read straight off the socket into `sink` (the backup's fast path). */
+  copyRows(table: TableInfo, columns: string[], sink: CopyRowSink): CopyOut;
+  /** Exports the transaction's snapshot for other connections (SET TRANSACTION SNAPSHOT), as pg_dump -j does. */
+  exportSnapshot(): Promise<string>;
+  /** The heap size of each table in blocks (0 for a partitioned table, whose rows are in its partitions). */
+  relationBlocks(tables: TableInfo[]): Promise<number[]>;
   /** Ends the transaction and the connection. */
   close(): Promise<void>;
   /** Drops the connection at once (interruption, failure mid-COPY). */
@@ -63,18 +70,35 @@ export function selectTables(all: TableInfo[], selection: TableSelection): Table
 }
 
 /**
- * Set in the backup's transaction (and in any other that must read rows as the
- * backup wrote them): a long read is not cut off by the server's or role's
- * timeouts, and the text of floats, intervals, bytea and timestamps does not
- * depend on the server's or role's settings either.
+ * Every connection of a backup runs in these (one transaction's SET LOCALs).
+ * A long backup must not be cut off by the server's or role's timeouts; the
+ * text of floats, intervals, bytea and timestamps must not depend on them
+ * either; and a table's rows come in its physical order, block by block from
+ * the first — a synchronized scan could start mid-table, and the file's order
+ * is what makes a set read over `--jobs N` connections (in ctid ranges)
+ * identical to a set read over one.
  */
-export const SNAPSHOT_SETTINGS = `SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0;
+export const SESSION_SETTINGS = `SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0;
   SET LOCAL extra_float_digits = 3; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL bytea_output = 'hex';
-  SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'`;
+  SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL TimeZone = 'UTC'; SET LOCAL synchronize_seqscans = off`;
 
-/** The statement that streams a table: a partitioned table is read through itself, with every partition's rows. */
-export function copyStatement(table: TableInfo, columns: string[]): string {
+/** A range of a table's heap blocks, [from, to); `to` null: to the end. */
+export interface BlockRange {
+  from: number;
+  to: number | null;
+}
+
+/**
+ * The statement that streams a table: a partitioned table is read through
+ * itself, with every partition's rows; a block range of a plain table with a
+ * TID range scan (PostgreSQL 14+), in the order a whole-table scan reads it.
+ */
+export function copyStatement(table: TableInfo, columns: string[], range?: BlockRange): string {
   const list = columns.map(quoteIdent).join(", ");
+  if (range) {
+    const bounds = [`ctid >= '(${range.from},0)'::tid`, ...(range.to === null ? [] : [`ctid < '(${range.to},0)'::tid`])];
+    return `COPY (SELECT ${list} FROM ${tableRelation(table)} WHERE ${bounds.join(" AND ")}) TO STDOUT`;
+  }
   return table.partitioned
     ? `COPY (SELECT ${list} FROM ${tableRelation(table)}) TO STDOUT`
     : `COPY ${tableKey(table)} (${list}) TO STDOUT`;
@@ -108,7 +132,9 @@ export async function openSnapshot(
     // LOCK before any query that reads data: the snapshot is taken by the first
     // such query, so it sees the tables exactly as locked.
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    await client.query(SNAPSHOT_SETTINGS);
+    // A long backup must not be cut off by the server's or role's timeouts, and the
+    // text of floats, intervals, bytea and timestamps must not depend on them either.
+    await client.query(SESSION_SETTINGS);
     try {
       // ONLY: an inheritance parent is read alone, so its children need no lock; a partitioned table locks its partitions.
       await client.query(`LOCK TABLE ${planned.map(tableRelation).join(", ")} IN ACCESS SHARE MODE`);
@@ -148,6 +174,15 @@ export async function openSnapshot(
       migrations,
       migrationsTable: await migrationsTable(client, migrationsSchema),
       copyTable: (table, columns) => client.query(copyTo(copyStatement(table, columns))),
+      copyRows: (table, columns, sink) => copyOut(client, copyStatement(table, columns), sink),
+      exportSnapshot: async () => (await client.query<{ id: string }>("SELECT pg_export_snapshot() AS id")).rows[0]!.id,
+      async relationBlocks(list) {
+        const { rows } = await client.query<{ blocks: string }>(
+          `SELECT pg_relation_size(to_regclass(name)) / current_setting('block_size')::bigint AS blocks FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY n`,
+          [list.map(tableKey)],
+        );
+        return rows.map((row) => Number(row.blocks));
+      },
       async close() {
         try {
           await client.query("COMMIT");

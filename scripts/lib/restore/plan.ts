@@ -65,8 +65,8 @@ function fileStem(entry: BackupTableEntry): string {
   return entry.file.replace(/-backup-.*$/, "");
 }
 
-/** The backup entries --tables names (by table, schema.table, model or file name), or a UsageError listing the choices. */
-export function selectEntries(summary: BackupSummary, requested?: string[]): BackupTableEntry[] {
+/** The backup entries --tables (or `option`) names (by table, schema.table, model or file name), or a UsageError listing the choices. */
+export function selectEntries(summary: BackupSummary, requested?: string[], option = "--tables"): BackupTableEntry[] {
   // Compared with the target, never loaded: it records the target's own schema history.
   const loadable = summary.tables.filter((entry) => entry.name !== MIGRATIONS_TABLE);
   if (!requested) return loadable;
@@ -75,16 +75,16 @@ export function selectEntries(summary: BackupSummary, requested?: string[]): Bac
   for (const name of requested) {
     const wanted = normalise(name);
     if (wanted === normalise(MIGRATIONS_TABLE)) {
-      throw new UsageError(`${MIGRATIONS_TABLE} is compared with the target, never restored; leave it out of --tables`);
+      throw new UsageError(`${MIGRATIONS_TABLE} is compared with the target, never restored; leave it out of ${option}`);
     }
     const exact = loadable.filter((entry, i) => labels[i] === name || `${entry.schema}.${entry.name}` === name);
     const loose = loadable.filter((entry, i) =>
       [labels[i]!, entry.name, entry.model ?? "", fileStem(entry)].some((candidate) => candidate && normalise(candidate) === wanted),
     );
     const matches = exact.length > 0 ? exact : loose;
-    if (matches.length === 0) throw new UsageError(`--tables: the backup set has no table "${name}"; it has ${labels.join(", ")}`);
+    if (matches.length === 0) throw new UsageError(`${option}: the backup set has no table "${name}"; it has ${labels.join(", ")}`);
     if (matches.length > 1) {
-      throw new UsageError(`--tables: "${name}" names ${matches.map((entry) => `${entry.schema}.${entry.name}`).join(" and ")}; write schema.table`);
+      throw new UsageError(`${option}: "${name}" names ${matches.map((entry) => `${entry.schema}.${entry.name}`).join(" and ")}; write schema.table`);
     }
     selected.add(matches[0]!);
   }

@@ -47,11 +47,11 @@ export interface RestoreReport {
   durationMs: number;
 }
 
-function describeKey(key: unknown[]): string {
+export function describeKey(key: unknown[]): string {
   return key.map((value) => (typeof value === "string" ? value : JSON.stringify(value))).join(", ");
 }
 
-function describeProblem(problem: string): string {
+export function describeProblem(problem: string): string {
   const [kind, name] = problem.split(/:(.*)/s);
   return kind === "unique" ? `clashes with an existing row on unique key ${name}` : `its parent row is missing (${name})`;
 }

@@ -11,13 +11,13 @@ import { createPool, describeDatabaseError } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { readMigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
-import { discoverTables, schemaFromUrl, tableRelation } from "../tables.ts";
+import { discoverTables, schemaFromUrl, tableRelation, type TableInfo } from "../tables.ts";
 import type pg from "pg";
 import { foreignKeysInto, uniqueKeys } from "./catalog.ts";
 import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
 import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
-import { planRestore, type PlannedTable, type RestoreMode } from "./plan.ts";
+import { planRestore, type PlannedTable, type RestoreMode, type RestorePlan } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
 import { restoreSequences } from "./sequences.ts";
@@ -81,19 +81,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   try {
     const client = await pool.connect();
     try {
-      const databaseTables = await discoverTables(client, summarySchemas(summary), await prismaModelsByTable());
-      // Prisma keeps its history in the URL's schema.
-      const migrations = await readMigrationState(client, options.migrationsDir, schemaFromUrl(options.target.url));
-      const plan = planRestore({
-        summary,
-        databaseMigrations: migrations.applied,
-        databaseTables,
-        foreignKeysInto: await foreignKeysInto(client, summary.tables),
-        uniqueKeys: await uniqueKeys(client, summary.tables),
-        mode: options.mode,
-        requestedTables: options.tables,
-        allowSchemaMismatch: options.allowSchemaMismatch ?? false,
-      });
+      const plan = await planAgainstDatabase(client, summary, options);
 
       const report: RestoreReport = {
         outcome: options.dryRun ? "dry-run" : "restored",
@@ -116,14 +104,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
       await client.query("BEGIN");
       let current = "(preparing)";
       try {
-        await client.query("SET LOCAL statement_timeout = 0");
-        await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(options.lockTimeoutMs ?? 30_000))}`);
         const tables = plan.tables.map((planned) => planned.table);
-        if (tables.length > 0) {
-          // EXCLUSIVE: others may still read, nobody writes until the restore commits or rolls back.
-          // A partitioned table is locked with its partitions (where its rows go); any other table alone.
-          await client.query(`LOCK TABLE ${tables.map(tableRelation).join(", ")} IN EXCLUSIVE MODE`);
-        }
+        await lockTables(client, tables, options.lockTimeoutMs);
         current = "(disabling user triggers)";
         report.triggers = await disableUserTriggers(client, tables);
         current = "(preparing)";
@@ -198,6 +180,37 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
   }
 }
 
+/** The plan for restoring `summary` into the database `client` is connected to, from its catalog and migration history. */
+export async function planAgainstDatabase(
+  client: pg.PoolClient,
+  summary: BackupSummary,
+  options: Pick<RestoreOptions, "target" | "migrationsDir" | "mode" | "tables" | "allowSchemaMismatch">,
+): Promise<RestorePlan> {
+  const databaseTables = await discoverTables(client, summarySchemas(summary), await prismaModelsByTable());
+  // Prisma keeps its history in the URL's schema.
+  const migrations = await readMigrationState(client, options.migrationsDir, schemaFromUrl(options.target.url));
+  return planRestore({
+    summary,
+    databaseMigrations: migrations.applied,
+    databaseTables,
+    foreignKeysInto: await foreignKeysInto(client, summary.tables),
+    uniqueKeys: await uniqueKeys(client, summary.tables),
+    mode: options.mode,
+    requestedTables: options.tables,
+    allowSchemaMismatch: options.allowSchemaMismatch ?? false,
+  });
+}
+
+/** Inside the restore's transaction: no statement timeout, the lock timeout, and EXCLUSIVE locks on `tables`. */
+export async function lockTables(client: pg.PoolClient, tables: TableInfo[], lockTimeoutMs = 30_000): Promise<void> {
+  await client.query("SET LOCAL statement_timeout = 0");
+  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
+  if (tables.length === 0) return;
+  // EXCLUSIVE: others may still read, nobody writes until the restore commits or rolls back.
+  // A partitioned table is locked with its partitions (where its rows go); any other table alone.
+  await client.query(`LOCK TABLE ${tables.map(tableRelation).join(", ")} IN EXCLUSIVE MODE`);
+}
+
 /** Mode-specific preparation inside the transaction; returns rows replaced per table label. */
 async function prepareTables(
   client: pg.PoolClient,
@@ -247,7 +260,7 @@ async function prepareTables(
 const REBUILDING = "(rebuilding indexes and keys)";
 
 /** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
-function loadFailure(error: unknown, table: string): Error {
+export function loadFailure(error: unknown, table: string): Error {
   if (error instanceof UsageError) return error;
   const code = (error as { code?: string }).code;
   if (code === "55P03") {
