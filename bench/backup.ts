@@ -12,6 +12,8 @@
 // pg_dump matches it. Last, one row holding a single 10 MB and then 40 MB text
 // value is backed up and restored (with pg_dump of it alongside): both must take
 // time linear in the value's size (4× the size, about 4× the time).
+// Per size, one more line: db:diff-backup of two sets against db:verify-backup
+// of both (target ≤ 2×, peak RSS flat across sizes).
 // With --to s3://bucket/prefix, db:backup into that bucket joins the rounds
 // (the embedded S3 server by default; --s3-server env uses the server the
 // AWS_* variables name), compared with the local directory (target ≤ 1.2×).
@@ -173,6 +175,42 @@ async function largeValueLine(server: string, megabytes: number, workDir: string
   }
 }
 
+/**
+ * db:diff-backup of two sets of the database (the second taken after a few
+ * rows were deleted, changed and added) against db:verify-backup of both
+ * (the two runs' times added up): target ≤ 2×. Its peak RSS, printed for each
+ * size, should stay flat as the sets grow (large tables spill to disk).
+ */
+async function diffLine(database: Database, workDir: string, rounds: number): Promise<string> {
+  const out = path.join(workDir, "sets");
+  const backup = () => measureProcess(process.execPath, scriptArgs("db-backup", ["--out", out]), { env: { ...process.env, DATABASE_URL: database.url, BACKUP_ENCRYPTION_KEY: "" } });
+  await backup();
+  const pool = createPool(parseDatabaseUrl(database.url));
+  try {
+    await pool.query(`DELETE FROM "Like" WHERE ctid IN (SELECT ctid FROM "Like" LIMIT 100)`);
+    await pool.query(`UPDATE "Comment" SET text = text || ' (edited)' WHERE ctid IN (SELECT ctid FROM "Comment" LIMIT 100)`);
+  } finally {
+    await pool.end();
+  }
+  await backup();
+  const [a, b] = readdirSync(out).filter((file) => file.startsWith("backup-summary-")).sort().map((file) => path.join(out, file));
+  const env = { ...process.env, BACKUP_ENCRYPTION_KEY: "" };
+  const DIFF = "db:diff-backup A B";
+  const VERIFY = "db:verify-backup A, then B";
+  const runs = await alternateRounds(rounds, {
+    [DIFF]: () => measureProcess(process.execPath, scriptArgs("db-diff-backup", [a!, b!]), { env, expectExit: 1 }),
+    [VERIFY]: async () => {
+      const [first, second] = [await measureProcess(process.execPath, scriptArgs("db-verify-backup", [a!]), { env }), await measureProcess(process.execPath, scriptArgs("db-verify-backup", [b!]), { env })];
+      return { ...first, seconds: first.seconds + second.seconds, cpuSeconds: first.cpuSeconds + second.cpuSeconds, peakRssMb: Math.max(first.peakRssMb, second.peakRssMb) };
+    },
+  });
+  rmSync(out, { recursive: true, force: true });
+  const [diff, verify] = [DIFF, VERIFY].map((label) => ({ seconds: median(runs[label]!.map((r) => r.seconds)), rss: Math.max(...runs[label]!.map((r) => r.peakRssMb)) }));
+  const ratio = diff!.seconds / verify!.seconds;
+  return `${DIFF} ${diff!.seconds.toFixed(2)} s (peak RSS ${diff!.rss.toFixed(0)} MB) / ${VERIFY} ${verify!.seconds.toFixed(2)} s (peak RSS ${verify!.rss.toFixed(0)} MB): ` +
+    `${ratio.toFixed(2)}× (target ≤ 2.0×, ${ratio <= 2 ? "meets" : "MISSES"} it)`;
+}
+
 const mb = (bytes: number) => bytes / 1024 / 1024;
 
 const program = defineBenchmark("bench:backup", "Time db:backup against pg_dump on the same tables and server.", {
@@ -228,6 +266,9 @@ await runBenchmark<BenchmarkOptions & { to?: string; s3Server: string }>(program
         process.stdout.write(`  ratio ${line}\n`);
         summary.push(`${users.toLocaleString("en-US")} users, ${database.rows.toLocaleString("en-US")} rows: ${line}`);
       }
+      const diff = await diffLine(database, workDir, rounds);
+      process.stdout.write(`  ${diff}\n`);
+      summary.push(`${users.toLocaleString("en-US")} users: ${diff}`);
     } finally {
       await dropDatabase(server, name);
       await s3?.stop();

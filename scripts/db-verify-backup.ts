@@ -11,7 +11,7 @@ const program = defineCommand(
   "db:verify-backup",
   "Check a backup set: each file's size and SHA-256, decryption, every row parsed, row counts; --against-db compares counts with the live database.",
 )
-  .argument("[summary]", 'a backup-summary-<timestamp>.json file (a path or s3://bucket/prefix/…), or "latest"', "latest")
+  .argument("[summary]", 'a backup-summary-<timestamp>.json file (a path or s3://bucket/prefix/…), "latest", or "latest~N" (N sets before the newest)', "latest")
   .option("--dir <location>", "where to look for the latest set: a directory or s3://bucket/prefix (default: $BACKUP_DIR or backups/)")
   .option("--against-db", "also compare row counts with the database in DATABASE_URL (drift)")
   .option("--json", "print the report as JSON on stdout (human output moves to stderr)")

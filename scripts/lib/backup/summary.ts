@@ -206,16 +206,33 @@ export async function listBackupSets(backupDir: string): Promise<{ summaryPath: 
   return sets.sort((a, b) => b.summary.timestamp.localeCompare(a.summary.timestamp));
 }
 
-/** A summary file path as given, or the newest set's summary for "latest". */
+/** "latest" → 0, "latest~N" → N (sets before the newest), anything else → null (a summary location). */
+export function setsBeforeNewest(fromArg: string): number | null {
+  const match = /^latest(?:~(\d+))?$/.exec(fromArg);
+  if (!match) {
+    if (fromArg.startsWith("latest~")) throw new UsageError(`${fromArg}: write latest~N with N a whole number (latest~1 is the set before the newest)`);
+    return null;
+  }
+  return match[1] === undefined ? 0 : Number(match[1]);
+}
+
+/** A summary file path as given, or the newest set's summary for "latest" (the one N before it for "latest~N"). */
 export async function resolveSummaryPath(fromArg: string, backupDir: string): Promise<string> {
-  if (fromArg === "latest") {
-    const [newest] = await listBackupSets(backupDir);
-    if (!newest) {
+  const back = setsBeforeNewest(fromArg);
+  if (back !== null) {
+    const sets = await listBackupSets(backupDir);
+    if (sets.length === 0) {
       throw new OperationError(
         `no backup set in ${backupDir} (no backup-summary-<timestamp>.json); run \`pnpm run db:backup\` first or pass --dir`,
       );
     }
-    return newest.summaryPath;
+    const chosen = sets[back];
+    if (!chosen) {
+      throw new OperationError(
+        `${fromArg}: ${backupDir} holds ${sets.length} backup set${sets.length === 1 ? "" : "s"}, so the oldest is latest~${sets.length - 1}; pick a smaller N or pass --dir`,
+      );
+    }
+    return chosen.summaryPath;
   }
   const summaryPath = resolveLocation(fromArg);
   const { repository, name } = openObject(summaryPath);
@@ -225,7 +242,7 @@ export async function resolveSummaryPath(fromArg: string, backupDir: string): Pr
   });
   if (!info) throw new UsageError(`no such backup summary: ${fromArg}; pass a backup-summary-<timestamp>.json file or "latest"`);
   if (!timestampOfSummaryFile(name)) {
-    throw new UsageError(`${fromArg} is not a backup summary; pass a backup-summary-<timestamp>.json file or "latest"`);
+    throw new UsageError(`${fromArg} is not a backup summary; pass a backup-summary-<timestamp>.json file, "latest" or "latest~N"`);
   }
   return summaryPath;
 }
