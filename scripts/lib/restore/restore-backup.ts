@@ -172,9 +172,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
             apply: !options.dryRun,
           });
           report.sequences = sequences.set;
-          report.warnings.push(
-            ...sequences.missing.map((name) => `sequence ${name} is in the backup but not in the database: not restored`),
-          );
+          report.warnings.push(...sequences.warnings);
           await client.query(options.dryRun ? "ROLLBACK" : "COMMIT");
         }
       } catch (error) {

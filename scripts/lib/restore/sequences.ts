@@ -28,8 +28,8 @@ export interface SequenceReset {
 
 export interface SequenceOutcome {
   set: SequenceReset[];
-  /** Sequences of the set the database does not have. */
-  missing: string[];
+  /** One per sequence of the set the database does not have, for the report. */
+  warnings: string[];
 }
 
 /** The sequences a restore of `tables` sets: those their columns draw from, and free-standing ones when the whole set is restored. */
@@ -51,9 +51,9 @@ export async function restoreSequences(
   tables: TableRef[],
   options: { mode: RestoreMode; wholeSet: boolean; apply: boolean },
 ): Promise<SequenceOutcome> {
-  if (!summary.sequences) return { set: await moveOwnedPastMaxima(client, tables, options.apply), missing: [] };
+  if (!summary.sequences) return { set: await moveOwnedPastMaxima(client, tables, options.apply), warnings: [] };
   const chosen = sequencesToRestore(summary.sequences, tables, options.wholeSet);
-  const outcome: SequenceOutcome = { set: [], missing: [] };
+  const outcome: SequenceOutcome = { set: [], warnings: [] };
   const names = chosen.map((sequence) => qualifiedName(sequence.schema, sequence.name));
   const existing = await client.query<{ name: string }>(
     `SELECT name FROM unnest($1::text[]) AS name WHERE (SELECT relkind FROM pg_class WHERE oid = to_regclass(name)) = 'S'`,
@@ -63,7 +63,7 @@ export async function restoreSequences(
   for (const [i, sequence] of chosen.entries()) {
     const name = names[i]!;
     if (!exists.has(name)) {
-      outcome.missing.push(`${sequence.schema}.${sequence.name}`);
+      outcome.warnings.push(`sequence ${sequence.schema}.${sequence.name} is in the backup but not in the database: not restored`);
       continue;
     }
     const state = (

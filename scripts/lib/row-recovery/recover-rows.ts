@@ -150,7 +150,7 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
           const restoredTables = loading.map((table) => table.planned.table);
           const sequences = await restoreSequences(client, summary, restoredTables, { mode: "skip-existing", wholeSet: false, apply: !options.dryRun });
           report.sequences = sequences.set;
-          report.warnings.push(...sequences.missing.map((name) => `sequence ${name} is in the backup but not in the database: not restored`));
+          report.warnings.push(...sequences.warnings);
           await client.query(options.dryRun ? "ROLLBACK" : "COMMIT");
         }
       } catch (error) {
