@@ -40,6 +40,7 @@ function probeFor(command: string, fixtures: Fixtures): Probe {
   const probes: Record<string, Probe> = {
     "db:alert": { work: "prints the alert (no webhook)", args: ["--title", "bench:startup probe"], evidence: /bench:startup probe/ },
     "db:backup-report": latestSet,
+    "db:diff-backup": { ...latestSet, args: ["latest", "--against-db", "--dir", fixtures.emptyDir] },
     "db:verify-backup": latestSet,
     "db:restore": { ...latestSet, args: ["--from", "latest", "--dir", fixtures.emptyDir] },
     "db:restore-drill": { ...latestSet, args: ["--from", "latest", "--dir", fixtures.emptyDir] },
