@@ -147,6 +147,8 @@ export function copyOut(client: pg.Client, statement: string, sink: CopyRowSink)
       rejectDone(error);
     },
   };
+  // pg runs any object with submit(connection) (a Submittable: how pg-copy-streams and pg-cursor plug in);
+  // its type declarations do not list that overload, hence the cast.
   client.query(query as unknown as pg.QueryConfig);
 
   return {
