@@ -8,14 +8,14 @@
 // counts are exactly what a real run would do.
 import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
-import { createPool, describeDatabaseError } from "../db.ts";
+import { createPool } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { readMigrationState } from "../migrations-state.ts";
 import { prismaModelsByTable } from "../prisma-client.ts";
-import { discoverTables, schemaFromUrl, tableRelation, type TableInfo } from "../tables.ts";
+import { discoverTables, schemaFromUrl, tableRelation } from "../tables.ts";
 import type pg from "pg";
 import { foreignKeysInto, uniqueKeys } from "./catalog.ts";
-import { checkDeferredForeignKeys, deferForeignKeys } from "./constraints.ts";
+import { deferForeignKeys } from "./constraints.ts";
 import { CopyEncoderPool } from "./copy-encoders.ts";
 import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
@@ -23,8 +23,9 @@ import { planRestore, type PlannedTable, type RestoreMode, type RestorePlan } fr
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
 import { restoreSequences } from "./sequences.ts";
-import { DamagedSetError, loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
-import { disableUserTriggers, restoreTriggers } from "./triggers.ts";
+import { loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
+import { disableUserTriggers } from "./triggers.ts";
+import { finishLoad, inLoadTransaction, lockTables, REBUILDING } from "./load-transaction.ts";
 
 export interface RestoreProgress {
   table: string;
@@ -110,74 +111,57 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
 
       const jobs = options.jobs ?? 1;
       let encoders: CopyEncoderPool | undefined;
-      await client.query("BEGIN");
-      let current = "(preparing)";
       try {
-        const tables = plan.tables.map((planned) => planned.table);
-        await lockTables(client, tables, options.lockTimeoutMs);
-        current = "(disabling user triggers)";
-        report.triggers = await disableUserTriggers(client, tables);
-        current = "(preparing)";
-        const replaced = await prepareTables(client, summary, plan.tables, options, report);
-        // skip-existing loads next to existing rows: its checks need the indexes.
-        const dropped = options.mode === "skip-existing" ? [] : await dropForBulkLoad(client, tables);
-        const rebuiltKeys = new Set(dropped.map((item) => `${item.schema}.${item.table}.${item.name}`));
-        const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.schema}.${fk.table}.${fk.name}`));
-        report.deferredForeignKeys = deferred.map((fk) => fk.name);
-        await deferForeignKeys(client, deferred);
-        if (jobs > 1) encoders = new CopyEncoderPool(jobs - 1);
-        for (const planned of plan.tables) {
-          current = planned.label;
-          const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
-          const totalRows = planned.entry.rows;
-          const onRows = (done: number) => options.onProgress?.({ table: planned.label, rows: done, totalRows });
-          const loaded = await loadTable(client, planned, rows, summary.formatVersion, onRows, encoders).catch(async (error: unknown) => {
-            throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
-          });
-          const tableReport: TableReport = {
-            table: planned.label,
-            rows: loaded.rows,
-            inserted: loaded.inserted,
-            skipped: loaded.skipped,
-            replaced: replaced.get(planned.label) ?? 0,
-            refused: loaded.refusedCount,
+        await inLoadTransaction(client, async (step) => {
+          const tables = plan.tables.map((planned) => planned.table);
+          await lockTables(client, tables, options.lockTimeoutMs);
+          step("(disabling user triggers)");
+          report.triggers = await disableUserTriggers(client, tables);
+          step("(preparing)");
+          const replaced = await prepareTables(client, summary, plan.tables, options, report);
+          // skip-existing loads next to existing rows: its checks need the indexes.
+          const dropped = options.mode === "skip-existing" ? [] : await dropForBulkLoad(client, tables);
+          const rebuiltKeys = new Set(dropped.map((item) => `${item.schema}.${item.table}.${item.name}`));
+          const deferred = plan.deferredForeignKeys.filter((fk) => !rebuiltKeys.has(`${fk.schema}.${fk.table}.${fk.name}`));
+          report.deferredForeignKeys = deferred.map((fk) => fk.name);
+          await deferForeignKeys(client, deferred);
+          if (jobs > 1) encoders = new CopyEncoderPool(jobs - 1);
+          for (const planned of plan.tables) {
+            step(planned.label);
+            const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
+            const totalRows = planned.entry.rows;
+            const onRows = (done: number) => options.onProgress?.({ table: planned.label, rows: done, totalRows });
+            const loaded = await loadTable(client, planned, rows, summary.formatVersion, onRows, encoders).catch(async (error: unknown) => {
+              throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
+            });
+            const tableReport: TableReport = {
+              table: planned.label,
+              rows: loaded.rows,
+              inserted: loaded.inserted,
+              skipped: loaded.skipped,
+              replaced: replaced.get(planned.label) ?? 0,
+              refused: loaded.refusedCount,
+            };
+            report.tables.push(tableReport);
+            report.refusedRows.push(...loaded.refused);
+            options.onTableDone?.(tableReport);
+          }
+          step(REBUILDING);
+          if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
+          const rebuildStarted = performance.now();
+          await rebuildAfterLoad(client, dropped, { parallelWorkers: options.jobs === undefined ? undefined : jobs - 1 });
+          report.rebuilt = {
+            keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
+            foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
+            durationMs: Math.round(performance.now() - rebuildStarted),
           };
-          report.tables.push(tableReport);
-          report.refusedRows.push(...loaded.refused);
-          options.onTableDone?.(tableReport);
-        }
-        current = REBUILDING;
-        if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
-        const rebuildStarted = performance.now();
-        await rebuildAfterLoad(client, dropped, { parallelWorkers: options.jobs === undefined ? undefined : jobs - 1 });
-        report.rebuilt = {
-          keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
-          foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
-          durationMs: Math.round(performance.now() - rebuildStarted),
-        };
-        current = "(deferred foreign keys)";
-        await checkDeferredForeignKeys(client, deferred);
-        current = "(re-enabling user triggers)";
-        await restoreTriggers(client, report.triggers);
-
-        const refused = report.tables.some((t) => t.refused > 0);
-        if (refused && !options.continueOnConflict) {
-          report.outcome = "refused";
-          await client.query("ROLLBACK");
-        } else {
-          current = "(sequences)";
-          const sequences = await restoreSequences(client, summary, tables, {
-            mode: options.mode,
-            wholeSet: options.tables === undefined,
-            apply: !options.dryRun,
+          await finishLoad(client, step, report, {
+            deferred,
+            continueOnConflict: options.continueOnConflict,
+            dryRun: options.dryRun,
+            setSequences: () => restoreSequences(client, summary, tables, { mode: options.mode, wholeSet: options.tables === undefined, apply: !options.dryRun }),
           });
-          report.sequences = sequences.set;
-          report.warnings.push(...sequences.warnings);
-          await client.query(options.dryRun ? "ROLLBACK" : "COMMIT");
-        }
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw loadFailure(error, current);
+        });
       } finally {
         await encoders?.close();
       }
@@ -210,16 +194,6 @@ export async function planAgainstDatabase(
     requestedTables: options.tables,
     allowSchemaMismatch: options.allowSchemaMismatch ?? false,
   });
-}
-
-/** Inside the restore's transaction: no statement timeout, the lock timeout, and EXCLUSIVE locks on `tables`. */
-export async function lockTables(client: pg.PoolClient, tables: TableInfo[], lockTimeoutMs = 30_000): Promise<void> {
-  await client.query("SET LOCAL statement_timeout = 0");
-  await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))}`);
-  if (tables.length === 0) return;
-  // EXCLUSIVE: others may still read, nobody writes until the restore commits or rolls back.
-  // A partitioned table is locked with its partitions (where its rows go); any other table alone.
-  await client.query(`LOCK TABLE ${tables.map(tableRelation).join(", ")} IN EXCLUSIVE MODE`);
 }
 
 /** Mode-specific preparation inside the transaction; returns rows replaced per table label. */
@@ -266,28 +240,4 @@ async function prepareTables(
     await client.query(`TRUNCATE ${tables.map(({ table }) => tableRelation(table)).join(", ")}`);
   }
   return replaced;
-}
-
-const REBUILDING = "(rebuilding indexes and keys)";
-
-/** One line for the user: where the load stopped, PostgreSQL's reason and detail, and that nothing changed. */
-export function loadFailure(error: unknown, table: string): Error {
-  if (error instanceof UsageError || error instanceof DamagedSetError) return error;
-  const code = (error as { code?: string }).code;
-  if (code === "55P03") {
-    return new OperationError(
-      "another session holds a lock on the tables to restore (the app writing, a migration, an open transaction); nothing was changed. " +
-        "Stop the writers or wait, then run the restore again (or raise --lock-timeout).",
-    );
-  }
-  const base = error instanceof OperationError ? error.message : describeDatabaseError(error);
-  const detail = (error as { detail?: string }).detail;
-  const where = table.startsWith("(") ? table.slice(1, -1) : `loading ${table}`;
-  const suffix = error instanceof OperationError ? "" : ` — the restore failed at ${where}`;
-  const next =
-    table === REBUILDING && (code === "23505" || code === "23503")
-      ? " The backup's data breaks a key the target database has and the source did not enforce: bring the target to the backup's " +
-        "migrations (pnpm run db:status shows them) or drop that key, then restore again."
-      : "";
-  return new OperationError(`${base}${detail ? ` (${detail})` : ""}${suffix}; nothing was changed (the transaction was rolled back).${next}`);
 }

@@ -12,12 +12,13 @@ import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { createPool, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { redactForLog } from "../redact.ts";
-import { checkDeferredForeignKeys, deferForeignKeys } from "../restore/constraints.ts";
+import { deferForeignKeys } from "../restore/constraints.ts";
 import { loadTable } from "../restore/load-table.ts";
 import { selectEntries, type PlannedTable } from "../restore/plan.ts";
-import { loadFailure, lockTables, planAgainstDatabase } from "../restore/restore-backup.ts";
+import { finishLoad, inLoadTransaction, lockTables } from "../restore/load-transaction.ts";
+import { planAgainstDatabase } from "../restore/restore-backup.ts";
 import { restoreSequences } from "../restore/sequences.ts";
-import { disableUserTriggers, restoreTriggers } from "../restore/triggers.ts";
+import { disableUserTriggers } from "../restore/triggers.ts";
 import { tableKey, tableRelation, type TableInfo } from "../tables.ts";
 import type pg from "pg";
 import { collectRows, type Link, type SeedFilter } from "./collect.ts";
@@ -88,9 +89,8 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
         warnings: plan.warnings,
         durationMs: 0,
       };
-      await client.query("BEGIN");
-      let current = "(searching the set)";
-      try {
+      await inLoadTransaction(client, async (step) => {
+        step("(searching the set)");
         options.onStep?.(`searching ${summaryPath} for the rows to put back …`);
         const found = await collectRows({ client, summaryPath, summary, tables: plan.tables, seeds, encryptionKey: options.encryptionKey });
         if (found.unmatched.length > 0) {
@@ -102,9 +102,9 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
         const loading = found.tables.filter((table) => table.rows.length > 0);
         const linked = options.relink ? found.links : [];
         const written = uniqueTables([...loading.map((table) => table.planned.table), ...linked.map((link) => link.child)]);
-        current = "(locking the tables)";
+        step("(locking the tables)");
         await lockTables(client, written, options.lockTimeoutMs);
-        current = "(disabling user triggers)";
+        step("(disabling user triggers)");
         report.triggers = await disableUserTriggers(client, written);
         const writtenKeys = new Set(written.map(tableKey));
         const deferred = plan.deferredForeignKeys.filter((fk) => writtenKeys.has(tableKey({ schema: fk.schema, name: fk.table })));
@@ -113,7 +113,7 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
 
         for (const table of found.tables) {
           if (table.rows.length === 0 && table.present === 0) continue;
-          current = table.planned.label;
+          step(table.planned.label);
           const loaded = table.rows.length > 0 ? await loadTable(client, table.planned, batches(table.rows), summary.formatVersion) : null;
           report.tables.push({
             table: table.planned.label,
@@ -125,7 +125,7 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
           });
           report.refusedRows.push(...(loaded?.refused ?? []).map((row) => ({ ...row, key: row.key.map((value) => redactForLog(String(value))) })));
         }
-        current = "(relinking)";
+        step("(relinking)");
         for (const link of found.links) {
           const relinked = options.relink ? await relink(client, link) : false;
           report.links.push({
@@ -137,26 +137,14 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
             relinked,
           });
         }
-        current = "(deferred foreign keys)";
-        await checkDeferredForeignKeys(client, deferred);
-        current = "(re-enabling user triggers)";
-        await restoreTriggers(client, report.triggers);
-
-        if (report.tables.some((table) => table.refused > 0) && !options.continueOnConflict) {
-          report.outcome = "refused";
-          await client.query("ROLLBACK");
-        } else {
-          current = "(sequences)";
-          const restoredTables = loading.map((table) => table.planned.table);
-          const sequences = await restoreSequences(client, summary, restoredTables, { mode: "skip-existing", wholeSet: false, apply: !options.dryRun });
-          report.sequences = sequences.set;
-          report.warnings.push(...sequences.warnings);
-          await client.query(options.dryRun ? "ROLLBACK" : "COMMIT");
-        }
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
-        throw loadFailure(error, current);
-      }
+        const restoredTables = loading.map((table) => table.planned.table);
+        await finishLoad(client, step, report, {
+          deferred,
+          continueOnConflict: options.continueOnConflict,
+          dryRun: options.dryRun,
+          setSequences: () => restoreSequences(client, summary, restoredTables, { mode: "skip-existing", wholeSet: false, apply: !options.dryRun }),
+        });
+      });
       report.durationMs = Math.round(performance.now() - started);
       return report;
     } finally {
