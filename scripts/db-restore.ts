@@ -126,7 +126,7 @@ async function putBackRows(
   common: Pick<RowRecoveryOptions, "target" | "from" | "backupDir" | "encryptionKey" | "lockTimeoutMs" | "onStep">,
   reporter: Reporter,
 ): Promise<number | undefined> {
-  const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.yes && "--yes"].filter(Boolean);
+  const other = [options.mode !== "empty" && "--mode", options.tables && "--tables", options.yes && "--yes", options.jobs !== undefined && "--jobs"].filter(Boolean);
   if (other.length > 0) throw new UsageError(`--rows puts back the chosen rows with what depends on them; ${other.join(", ")} cannot be combined with it`);
   const report = await recoverRows({
     ...common,

@@ -10,7 +10,7 @@ import { errorLine, runScript } from "../helpers/cli.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { emptyLocation, s3Location } from "../helpers/s3.ts";
 import { createExtraTables, fillHardValues } from "../restore/fixtures.ts";
-import { copySet, editSummary, entryOf, fileOf, flipByte, removeDir, tempDirs } from "./support.ts";
+import { copySet, editSummary, entryOf, fileOf, flipByte, removeDir, sha256, tempDirs } from "./support.ts";
 
 const APP_TABLES = ["User", "Follow", "Comment", "Like", "PointTransaction", "Achievement", "UserAchievement", "DailyPointsLog"];
 /** Changes one character of a user id in a table file: still valid rows, so only the checksums can tell. */
@@ -172,6 +172,32 @@ describe("db:diff-backup", () => {
     assert.equal(broken.code, 1);
     assert.match(errorLine(broken), new RegExp(`${entry.file}: row 1: .*; the file is not as the backup wrote it`));
     await removeDir(path.dirname(summaryPath));
+  });
+
+  it("refuses a crafted set whose file holds a primary key twice (checksums made to match), on either side, in memory and spilled", async () => {
+    const crafted = await copySet(second.summaryPath, "diff-duplicate-key");
+    const entry = entryOf(second.summary, "Like");
+    const file = fileOf(crafted, entry);
+    const lines = (await readFile(file, "utf8")).split("\n");
+    const lastRow = lines.findLastIndex((line) => line.startsWith("{"));
+    assert.ok(lastRow > 1, "the Like file has fewer than two rows");
+    lines.splice(lastRow, 0, `${lines[lastRow]},`);
+    const bytes = Buffer.from(lines.join("\n"));
+    await writeFile(file, bytes);
+    await editSummary(crafted, (summary) => {
+      const edited = entryOf(summary, "Like");
+      Object.assign(edited, { rows: edited.rows + 1, bytes: bytes.length, sha256: sha256(bytes) });
+    });
+    const key = JSON.parse(lines[lastRow + 1]!) as { id: string };
+    for (const rowBudget of [undefined, 7]) {
+      for (const sides of [{ a: crafted, b: second.summaryPath }, { a: second.summaryPath, b: crafted }]) {
+        await assert.rejects(diff({ ...sides, rowBudget }), (error: Error) => {
+          assert.match(error.message, new RegExp(`holds the key id=${key.id} twice, which its primary key forbids; the set is damaged`));
+          return true;
+        });
+      }
+    }
+    await removeDir(path.dirname(crafted));
   });
 
   it("spills to partition files when a table exceeds the row budget, with the same result, and leaves no file behind", async () => {

@@ -160,9 +160,10 @@ describe("db:restore --rows", () => {
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /the set holds no row with User\.privyDid=did:privy:not-in-the-set \(check the values, or name an older set with --from\); nothing was changed/);
       assert.deepEqual(await tableDigests(db.pool), before);
-      for (const args of [["--rows", "User:privyDid"], ["--rows", `User:privyDid=${VICTIM}`, "--mode", "skip-existing"], ["--relink"]]) {
+      for (const args of [["--rows", "User:privyDid"], ["--rows", `User:privyDid=${VICTIM}`, "--mode", "skip-existing"], ["--relink"], ["--rows", `User:privyDid=${VICTIM}`, "--jobs", "2"]]) {
         const usage = await rows(db, ...args);
         assert.equal(usage.code, 2, `${args.join(" ")}: ${usage.stderr}`);
+        if (args.includes("--jobs")) assert.match(usage.stderr, /--rows puts back the chosen rows with what depends on them; --jobs cannot be combined with it/);
       }
       assert.deepEqual(await tableDigests(db.pool), before);
     } finally {
@@ -210,6 +211,34 @@ describe("db:restore --rows", () => {
       assert.deepEqual(await tableDigests(db.pool), before);
     } finally {
       await Promise.all([db.drop(), removeDir(path.dirname(copied))]);
+    }
+  });
+
+  it("--relink puts back a link to a row found in a later pass, on a live row already seen in an earlier one", async () => {
+    // X (3) is live and was cut twice: from the root (friend_id, found in the first read) and from its child (buddy_id,
+    // found only once the child comes back, in the second read).
+    const DDL = `CREATE SCHEMA ops;
+      CREATE TABLE ops.node (id int PRIMARY KEY, parent_id int REFERENCES ops.node (id) ON DELETE CASCADE,
+        friend_id int REFERENCES ops.node (id) ON DELETE SET NULL, buddy_id int REFERENCES ops.node (id) ON DELETE SET NULL);`;
+    const [linkSource, target, dir] = await Promise.all([createTestDatabase(), createTestDatabase(), makeTempDir()]);
+    try {
+      await linkSource.pool.query(DDL);
+      await target.pool.query(DDL);
+      await linkSource.pool.query(`INSERT INTO ops.node VALUES (1, NULL, NULL, NULL), (2, 1, NULL, NULL), (3, NULL, 1, 2), (4, NULL, NULL, NULL)`);
+      const set = await createBackup({ target: linkSource.target, outDir: dir.dir, kind: "manual", schemas: ["public", "ops"] });
+      const copy = await runScript("db-restore", ["--from", set.summaryPath], { DATABASE_URL: target.url });
+      assert.equal(copy.code, 0, copy.stderr);
+      const nodes = async (db: TestDatabase) => (await db.pool.query(`SELECT * FROM ops.node ORDER BY id`)).rows;
+      await target.pool.query(`DELETE FROM ops.node WHERE id = 1`);
+      assert.deepEqual(await nodes(target), [{ id: 3, parent_id: null, friend_id: null, buddy_id: null }, { id: 4, parent_id: null, friend_id: null, buddy_id: null }]);
+      const result = await runScript("db-restore", ["--from", set.summaryPath, "--rows", "ops.node:id=1", "--relink", "--json"], { DATABASE_URL: target.url });
+      assert.equal(result.code, 0, result.stderr);
+      const done = report(result);
+      assert.deepEqual([byTable(done)["ops.node"]!.restored, byTable(done)["ops.node"]!.present], [2, 1]);
+      assert.deepEqual(done.links.map((link) => [link.foreignKey, link.relinked]).sort(), [["node_buddy_id_fkey", true], ["node_friend_id_fkey", true]]);
+      assert.deepEqual(await nodes(target), await nodes(linkSource));
+    } finally {
+      await Promise.all([linkSource.drop(), target.drop(), dir.remove()]);
     }
   });
 

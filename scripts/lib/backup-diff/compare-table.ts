@@ -206,22 +206,23 @@ class Findings {
   }
 }
 
+/** In a keyed join's map: B has had this key (a second time is a duplicate). */
+const SEEN_IN_B = null;
+
 /** One partition's join: side A's records in a Map, then side B's matched against it. */
 class PartitionJoin {
-  /** Keyed: key → values. Whole rows: row → copies in A not yet matched (negative: copies only in B). */
-  private readonly values = new Map<string, string>();
+  /** Keyed: key → A's values, or SEEN_IN_B once B had the key. Whole rows: row → copies in A not yet matched (negative: copies only in B). */
+  private readonly values = new Map<string, string | typeof SEEN_IN_B>();
   private readonly copies = new Map<string, number>();
 
-  constructor(private readonly layout: Layout, private readonly findings: Findings, private readonly sourceA: string) {}
+  constructor(private readonly layout: Layout, private readonly findings: Findings, private readonly sources: { a: string; b: string }) {}
 
   addA(key: string, values: string): void {
     if (!this.layout.keyed) {
       this.copies.set(key, (this.copies.get(key) ?? 0) + 1);
       return;
     }
-    if (this.values.has(key)) {
-      throw new OperationError(`${this.sourceA}: holds the key ${showRecord(key, this.layout.keyColumns)} twice, which its primary key forbids; the set is damaged — do not rely on it`);
-    }
+    if (this.values.has(key)) throw this.duplicate(this.sources.a, key);
     this.values.set(key, values);
   }
 
@@ -233,15 +234,20 @@ class PartitionJoin {
       return;
     }
     const inA = this.values.get(key);
-    if (inA === undefined) return this.findings.missingFrom("A", key, 1);
-    this.values.delete(key);
-    if (inA === values) this.findings.same++;
+    if (inA === SEEN_IN_B) throw this.duplicate(this.sources.b, key);
+    this.values.set(key, SEEN_IN_B);
+    if (inA === undefined) this.findings.missingFrom("A", key, 1);
+    else if (inA === values) this.findings.same++;
     else this.findings.differ(key, inA, values);
   }
 
   finish(): void {
-    for (const key of this.values.keys()) this.findings.missingFrom("B", key, 1);
+    for (const [key, inA] of this.values) if (inA !== SEEN_IN_B) this.findings.missingFrom("B", key, 1);
     for (const [row, left] of this.copies) if (left !== 0) this.findings.missingFrom(left > 0 ? "B" : "A", row, Math.abs(left));
+  }
+
+  private duplicate(source: string, key: string): OperationError {
+    return new OperationError(`${source}: holds the key ${showRecord(key, this.layout.keyColumns)} twice, which its primary key forbids; the set is damaged — do not rely on it`);
   }
 }
 
@@ -256,7 +262,7 @@ export async function compareTable(a: TableSide, b: TableSide, options: CompareO
   const partitions = largest <= options.rowBudget ? 1 : Math.min(MAX_PARTITIONS, Math.ceil((PARTITION_HEADROOM * largest) / options.rowBudget));
 
   if (partitions === 1) {
-    const join = new PartitionJoin(layout, findings, a.source);
+    const join = new PartitionJoin(layout, findings, { a: a.source, b: b.source });
     for await (const batch of recordBatches(a, readA, layout, values)) for (const [key, row] of batch) join.addA(key, row.toString("latin1"));
     for await (const batch of recordBatches(b, readB, layout, values)) for (const [key, row] of batch) join.matchB(key, row.toString("latin1"));
     join.finish();
@@ -276,7 +282,7 @@ export async function compareTable(a: TableSide, b: TableSide, options: CompareO
       }
       const [filesA, filesB] = [files("a"), files("b")];
       for (let partition = 0; partition < partitions; partition++) {
-        const join = new PartitionJoin(layout, findings, a.source);
+        const join = new PartitionJoin(layout, findings, { a: a.source, b: b.source });
         for (const [key, row] of await readPartition(filesA[partition]!)) join.addA(key, row);
         for (const [key, row] of await readPartition(filesB[partition]!)) join.matchB(key, row);
         join.finish();

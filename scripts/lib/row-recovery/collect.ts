@@ -9,7 +9,8 @@
 //     what the selection needs comes back).
 // A candidate the live database already holds (by primary key) is counted
 // present and not followed further; if one of its foreign keys to a restored
-// row is NULL now but set in the backup (ON DELETE SET NULL), it is a link.
+// row is NULL now but set in the backup (ON DELETE SET NULL), it is a link —
+// found in whichever pass that row turns up, so a present row is read again.
 // A table that references itself, or a cycle, makes a file dirty again after
 // it was read: passes repeat until no filter grew. Memory holds the filters
 // and the found rows, never a table.
@@ -91,8 +92,12 @@ interface Scan extends FoundTable {
   seeds: { column: number; values: Set<string>; matched: Set<string>; label: string }[];
   outgoing: Edge[];
   incoming: Edge[];
-  /** Rows (by their place in the file) already decided. */
-  seen: Set<number>;
+  /** Rows (by their place in the file) being put back: decided for good. */
+  restoring: Set<number>;
+  /** Rows found present: counted once, but read again in later passes, for links to rows found since. */
+  presentAt: Set<number>;
+  /** Links found, as "row:edge", each listed once. */
+  linked: Set<string>;
 }
 
 interface Candidate {
@@ -161,7 +166,9 @@ export async function collectRows(input: {
         })),
       outgoing: [],
       incoming: [],
-      seen: new Set(),
+      restoring: new Set(),
+      presentAt: new Set(),
+      linked: new Set(),
     };
   });
   const byKey = new Map(scans.map((scan) => [tableKey(scan.planned.table), scan]));
@@ -222,7 +229,7 @@ export async function collectRows(input: {
       }
       for (const row of batch) {
         const place = ordinal++;
-        if (scan.seen.has(place) || (needles && !needles.some((needle) => row.includes(needle)))) continue;
+        if (scan.restoring.has(place) || (needles && !needles.some((needle) => row.includes(needle)))) continue;
         try {
           parser.parse(row);
         } catch (error) {
@@ -261,19 +268,24 @@ export async function collectRows(input: {
       : new Map<number, boolean[]>();
     const needParent = new Map<Edge, Set<string>>();
     for (const [i, candidate] of candidates.entries()) {
-      scan.seen.add(candidate.ordinal);
       const nulls = live.get(i);
       if (nulls) {
-        scan.present++;
+        if (!scan.presentAt.has(candidate.ordinal)) {
+          scan.presentAt.add(candidate.ordinal);
+          scan.present++;
+        }
         if (candidate.seed) record(scan, candidate, true);
         for (const edge of candidate.childOf) {
           const at = scan.outgoing.indexOf(edge);
-          if (nulls[at]) {
+          const link = `${candidate.ordinal}:${at}`;
+          if (nulls[at] && !scan.linked.has(link)) {
+            scan.linked.add(link);
             links.push({ label: scan.planned.label, child: table, parent: edge.parent.planned.table, key: candidate.key, foreignKey: edge.fk, values: JSON.parse(candidate.out[at]!) as Tuple });
           }
         }
         continue;
       }
+      scan.restoring.add(candidate.ordinal);
       scan.rows.push(candidate.row);
       scan.keys.push(candidate.key);
       record(scan, candidate, candidate.seed || candidate.childOf.length > 0);
