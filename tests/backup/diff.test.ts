@@ -342,7 +342,7 @@ describe("db:diff-backup's partition files", () => {
         for (const [key, values] of records) writer.add(key, Buffer.from(values, "latin1"));
         await writer.close();
         for (const file of files) assert.equal((await stat(file)).mode & 0o777, 0o600);
-        const readBack = [...(await readPartition(files[0]!)), ...(await readPartition(files[1]!))];
+        const readBack = [...(await readPartition(files[0]!)), ...(await readPartition(files[1]!))].map(([key, values]) => [key, values.toString("latin1")]);
         assert.deepEqual(readBack.sort(), [...records].sort());
         throw new Error("failed mid-way");
       }, parent),

@@ -89,22 +89,21 @@ class RowValues {
     this.valueIndexes = layout.valueColumns.map((name) => index.get(name)!);
   }
 
-  /** The bytes of a row's values record (copy them before the batch is done with). */
+  /** The bytes of a row's values record (a view into the batch: copy them to keep them). */
   of(row: Buffer, parser: RowParser, valueIndexes: number[]): Buffer {
     if (!this.layout.keyed) return NO_VALUES;
     return this.whole ? row : encodeColumnBytes(row, parser, valueIndexes);
   }
 
   /** The value columns in which two rows' values differ. */
-  differingColumns(a: string, b: string): string[] {
+  differingColumns(a: Buffer, b: Buffer): string[] {
     const [partsA, partsB] = this.whole ? [this.columnsOf(a), this.columnsOf(b)] : [decodeColumns(a), decodeColumns(b)];
     return this.layout.valueColumns.filter((_, i) => partsA[i] !== partsB[i]);
   }
 
-  private columnsOf(row: string): string[] {
-    const bytes = Buffer.from(row, "latin1");
-    this.parser.parse(bytes);
-    return decodeColumns(encodeColumns(bytes, this.parser, this.valueIndexes));
+  private columnsOf(row: Buffer): string[] {
+    this.parser.parse(row);
+    return decodeColumns(encodeColumnBytes(row, this.parser, this.valueIndexes));
   }
 }
 
@@ -194,7 +193,7 @@ class Findings {
     }
   }
 
-  differ(key: string, inA: string, inB: string): void {
+  differ(key: string, inA: Buffer, inB: Buffer): void {
     const columns = this.values.differingColumns(inA, inB);
     if (columns.length === 0) {
       this.same++;
@@ -209,15 +208,19 @@ class Findings {
 /** In a keyed join's map: B has had this key (a second time is a duplicate). */
 const SEEN_IN_B = null;
 
-/** One partition's join: side A's records in a Map, then side B's matched against it. */
+/**
+ * One partition's join: side A's records in a Map, then side B's matched
+ * against it. Values are held as bytes, off V8's heap (views into a
+ * partition file's bytes, or copies of rows), and compared with memcmp.
+ */
 class PartitionJoin {
   /** Keyed: key → A's values, or SEEN_IN_B once B had the key. Whole rows: row → copies in A not yet matched (negative: copies only in B). */
-  private readonly values = new Map<string, string | typeof SEEN_IN_B>();
+  private readonly values = new Map<string, Buffer | typeof SEEN_IN_B>();
   private readonly copies = new Map<string, number>();
 
   constructor(private readonly layout: Layout, private readonly findings: Findings, private readonly sources: { a: string; b: string }) {}
 
-  addA(key: string, values: string): void {
+  addA(key: string, values: Buffer): void {
     if (!this.layout.keyed) {
       this.copies.set(key, (this.copies.get(key) ?? 0) + 1);
       return;
@@ -226,7 +229,7 @@ class PartitionJoin {
     this.values.set(key, values);
   }
 
-  matchB(key: string, values: string): void {
+  matchB(key: string, values: Buffer): void {
     if (!this.layout.keyed) {
       const left = this.copies.get(key) ?? 0;
       if (left > 0) this.findings.same++;
@@ -237,7 +240,7 @@ class PartitionJoin {
     if (inA === SEEN_IN_B) throw this.duplicate(this.sources.b, key);
     this.values.set(key, SEEN_IN_B);
     if (inA === undefined) this.findings.missingFrom("A", key, 1);
-    else if (inA === values) this.findings.same++;
+    else if (inA.equals(values)) this.findings.same++;
     else this.findings.differ(key, inA, values);
   }
 
@@ -263,8 +266,8 @@ export async function compareTable(a: TableSide, b: TableSide, options: CompareO
 
   if (partitions === 1) {
     const join = new PartitionJoin(layout, findings, { a: a.source, b: b.source });
-    for await (const batch of recordBatches(a, readA, layout, values)) for (const [key, row] of batch) join.addA(key, row.toString("latin1"));
-    for await (const batch of recordBatches(b, readB, layout, values)) for (const [key, row] of batch) join.matchB(key, row.toString("latin1"));
+    for await (const batch of recordBatches(a, readA, layout, values)) for (const [key, row] of batch) join.addA(key, Buffer.from(row));
+    for await (const batch of recordBatches(b, readB, layout, values)) for (const [key, row] of batch) join.matchB(key, row);
     join.finish();
   } else {
     await withScratchDirectory(async (dir) => {

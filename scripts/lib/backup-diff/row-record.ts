@@ -1,8 +1,8 @@
 // A row as the diff compares it: its key and its other values, each the exact
 // bytes the row format holds for a column (row-encoding.ts), in one column
-// order both sides share. Two rows are equal when their records are equal, so
-// a record is held as a one-byte-per-byte ("latin1") string: compact in V8,
-// usable as a Map key, compared in one step. Per column: a tag (SQL NULL,
+// order both sides share. Two rows are equal when their records are equal. A
+// key is held as a one-byte-per-byte ("latin1") string, usable as a Map key;
+// values as bytes, off V8's heap, compared in one memcmp. Per column: a tag (SQL NULL,
 // jsonb's JSON null, or a value), then a value's length (4 bytes) and bytes.
 import { ByteOutput } from "../byte-output.ts";
 import { redactForLog } from "../redact.ts";
@@ -46,13 +46,12 @@ function writeColumns(row: Buffer, parser: RowParser, columns: readonly number[]
 }
 
 /** Each column's part of a record (tag and bytes), to find which columns differ and to show values. */
-export function decodeColumns(record: string): string[] {
-  const bytes = Buffer.from(record, "latin1");
+export function decodeColumns(record: Buffer): string[] {
   const parts: string[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < record.length; ) {
     const start = at;
-    at += bytes[at] === VALUE ? 5 + bytes.readUInt32LE(at + 1) : 1;
-    parts.push(record.slice(start, at));
+    at += record[at] === VALUE ? 5 + record.readUInt32LE(at + 1) : 1;
+    parts.push(record.toString("latin1", start, at));
   }
   return parts;
 }
@@ -72,7 +71,7 @@ function showValue(part: string): string {
 
 /** `id=42`, or `userId=7, achievementId=3`: a record shown with its column names. */
 export function showRecord(record: string, columns: readonly string[]): string {
-  return decodeColumns(record)
+  return decodeColumns(Buffer.from(record, "latin1"))
     .map((part, i) => `${columns[i]}=${showValue(part)}`)
     .join(", ");
 }

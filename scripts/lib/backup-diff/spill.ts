@@ -83,18 +83,18 @@ export class PartitionWriter {
   }
 }
 
-/** A partition file's records, as [key, values]. */
-export async function readPartition(file: string): Promise<Iterable<[string, string]>> {
+/** A partition file's records, as [key, values]; the values are views into the file's bytes, read whole. */
+export async function readPartition(file: string): Promise<Iterable<[string, Buffer]>> {
   return records(await readFile(file));
 }
 
-function* records(bytes: Buffer): Generator<[string, string]> {
+function* records(bytes: Buffer): Generator<[string, Buffer]> {
   for (let at = 0; at < bytes.length; ) {
     const keyLength = bytes.readUInt32LE(at);
     const key = bytes.toString("latin1", at + 4, at + 4 + keyLength);
     at += 4 + keyLength;
     const valuesLength = bytes.readUInt32LE(at);
-    yield [key, bytes.toString("latin1", at + 4, at + 4 + valuesLength)];
+    yield [key, bytes.subarray(at + 4, at + 4 + valuesLength)];
     at += 4 + valuesLength;
   }
 }
