@@ -132,6 +132,40 @@ describe("db:restore-drill", () => {
     return status.stdout;
   }
 
+  it("db:status trusts an encrypted set's drill report only under its HMAC, and a report only for the summary it drilled", async () => {
+    const dir = await tempDir("drill-report-auth");
+    scratch.push(dir);
+    const set = await createBackup({ target: db.target, outDir: dir, kind: "manual", encryptionKey: KEY });
+    const run = await runDrill(["--from", set.summaryPath, ...onServer], { ...env(), BACKUP_ENCRYPTION_KEY: KEY });
+    assert.equal(run.code, 0, run.stderr);
+    const reportPath = run.report!.reportPath!;
+    const genuine = await readFile(reportPath, "utf8");
+    const status = (key: string) => runScript("db-status", ["--dir", dir, "--no-verify", "--max-drill-age", "8d"], { DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: key });
+    const drillLine = (result: { stdout: string }) => result.stdout.split("\n").find((line) => line.includes("restore drill")) ?? "";
+
+    const trusted = await status(KEY);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.match(drillLine(trusted), /passed \S+ ago \(restore-drill-/);
+    const withoutKey = await status("");
+    assert.equal(withoutKey.code, 1, "a report that cannot be authenticated proves no drill passed");
+    assert.match(drillLine(withoutKey), /passed \S+ ago by its report, which is not authenticated: set BACKUP_ENCRYPTION_KEY to check it/);
+
+    // Written by someone without the key: a report of a passed drill, edited (its HMAC no longer holds).
+    const forged = JSON.parse(genuine) as DrillReport;
+    forged.finishedAt = new Date().toISOString();
+    writeFileSync(reportPath, JSON.stringify(forged, null, 2));
+    const refused = await status(KEY);
+    assert.equal(refused.code, 1);
+    assert.match(drillLine(refused), /this set was never drilled/);
+
+    // The genuine report, but the summary has changed since (re-signed with the key): the report is not of this summary.
+    writeFileSync(reportPath, genuine);
+    await editSummary(set.summaryPath, (summary) => void (summary.kind = "scheduled"), { resignWith: KEY });
+    const otherSummary = await status(KEY);
+    assert.equal(otherSummary.code, 1);
+    assert.match(drillLine(otherSummary), /this set was never drilled/);
+  });
+
   it("fails on a damaged file, naming it; alerts; writes a failed report; leaves nothing", async () => {
     const summaryPath = await copyOfPlain("drill-damaged");
     const likes = entryOf(plain.summary, "Like");

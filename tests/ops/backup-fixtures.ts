@@ -2,9 +2,10 @@
 // retention and status need sets of different ages: the set's createdAt is
 // moved back in its summary (file names and checksums are left as written).
 import { readFile, writeFile } from "node:fs/promises";
-import { createBackup, type BackupKind, type BackupSummary } from "../../scripts/lib/backup/index.ts";
+import { createBackup, readSummary, type BackupKind, type BackupSummary } from "../../scripts/lib/backup/index.ts";
 import { backupTimestamp, drillReportFileName } from "../../scripts/lib/backup/naming.ts";
 import type { DatabaseTarget } from "../../scripts/lib/config.ts";
+import { summaryFingerprint } from "../../scripts/lib/drill/report.ts";
 
 export async function backupAged(
   target: DatabaseTarget,
@@ -26,8 +27,9 @@ export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
 /**
- * A drill report beside a set, as db:restore-drill writes it, dated `ageMs`
- * ago (its name and finishedAt agree). Returns its file name.
+ * A drill report beside an unencrypted set, as db:restore-drill writes it,
+ * dated `ageMs` ago (its name and finishedAt agree), naming the set's summary
+ * as it is on disk. Returns its file name.
  */
 export async function plantDrillReport(
   summaryPath: string,
@@ -41,7 +43,15 @@ export async function plantDrillReport(
     version: 1,
     outcome: options.outcome,
     failure: options.outcome === "failed" ? (options.failure ?? "restore: a file is damaged") : null,
-    set: { summaryPath, timestamp: summary.timestamp, createdAt: summary.createdAt, kind: summary.kind, encrypted: false, compression: null },
+    set: {
+      summaryPath,
+      timestamp: summary.timestamp,
+      createdAt: summary.createdAt,
+      kind: summary.kind,
+      encrypted: false,
+      compression: null,
+      summaryFingerprint: summaryFingerprint(await readSummary(summaryPath)),
+    },
     startedAt: finishedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: 1000,

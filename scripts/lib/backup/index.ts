@@ -16,7 +16,7 @@ export {
   type BackupSummary,
   type BackupTableEntry,
 } from "./summary.ts";
-export { ENCRYPTION_KEY_VARIABLE, type EncryptionInfo } from "./encryption.ts";
+export { ENCRYPTION_KEY_VARIABLE, existingSetKey, type EncryptionInfo, type SetKey } from "./encryption.ts";
 export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
 export { FORMAT_VERSION, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";
 export { RowFormatError, RowParser } from "./row-parser.ts";

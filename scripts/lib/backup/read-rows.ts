@@ -53,8 +53,8 @@ export function openTableContent(
 }
 
 /** An encrypted set's summary whose HMAC does not hold: nothing it says can be trusted. */
-export class SummaryAuthenticationError extends OperationError {
-  override name = "SummaryAuthenticationError";
+export class DocumentAuthenticationError extends OperationError {
+  override name = "DocumentAuthenticationError";
 }
 
 /**
@@ -84,7 +84,7 @@ export async function keyForSet(
     throw error;
   }
   const problem = summaryAuthenticationProblem(summary, setKey);
-  if (problem) throw new SummaryAuthenticationError(`${path.basename(summaryPath)}: ${problem}`);
+  if (problem) throw new DocumentAuthenticationError(`${path.basename(summaryPath)}: ${problem}`);
   return setKey;
 }
 

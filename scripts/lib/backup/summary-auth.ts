@@ -11,12 +11,13 @@
 //
 // What is authenticated: the summary without its `authentication` field, as
 // compact JSON (JSON.stringify keeps the key order JSON.parse read), so a
-// reader recomputes it from the parsed file.
+// reader recomputes it from the parsed file. Drill reports are authenticated
+// the same way, under their own label (drill/report.ts).
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import type { SetKey } from "./encryption.ts";
 import type { BackupSummary } from "./summary.ts";
 
-export interface SummaryAuthentication {
+export interface DocumentAuthentication {
   algorithm: "hmac-sha256";
   /** Hex. */
   value: string;
@@ -27,15 +28,32 @@ export const UNAUTHENTICATED_SUMMARY_VARIABLE = "BACKUP_ALLOW_UNAUTHENTICATED_SU
 
 const HMAC_KEY_LABEL = "prisma-data-guard summary authentication";
 
-function hmacOf(summary: BackupSummary, setKey: SetKey): Buffer {
-  const { authentication: _ignored, ...content } = summary;
-  const key = Buffer.from(hkdfSync("sha256", setKey.key, Buffer.alloc(0), HMAC_KEY_LABEL, 32));
+/**
+ * HMAC-SHA256 of a document (a summary, a drill report) without its
+ * `authentication` field, as compact JSON, under a key derived from the set's
+ * key with the document kind's own label.
+ */
+function hmacOf(document: { authentication?: unknown }, setKey: SetKey, label: string): Buffer {
+  const { authentication: _ignored, ...content } = document;
+  const key = Buffer.from(hkdfSync("sha256", setKey.key, Buffer.alloc(0), label, 32));
   return createHmac("sha256", key).update(JSON.stringify(content)).digest();
 }
 
-/** The field a summary about to be written gets (after every other field is final). */
-export function authenticateSummary(summary: BackupSummary, setKey: SetKey): SummaryAuthentication {
-  return { algorithm: "hmac-sha256", value: hmacOf(summary, setKey).toString("hex") };
+/** The `authentication` field a document about to be written gets (after every other field is final). */
+export function authenticateDocument(document: { authentication?: unknown }, setKey: SetKey, label: string): DocumentAuthentication {
+  return { algorithm: "hmac-sha256", value: hmacOf(document, setKey, label).toString("hex") };
+}
+
+/** Whether a document's `authentication` field holds its HMAC. */
+export function documentAuthenticated(document: { authentication?: Partial<DocumentAuthentication> }, setKey: SetKey, label: string): boolean {
+  const recorded = document.authentication;
+  const expected = hmacOf(document, setKey, label);
+  const actual = Buffer.from(typeof recorded?.value === "string" ? recorded.value : "", "hex");
+  return recorded?.algorithm === "hmac-sha256" && actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export function authenticateSummary(summary: BackupSummary, setKey: SetKey): DocumentAuthentication {
+  return authenticateDocument(summary, setKey, HMAC_KEY_LABEL);
 }
 
 /** Why an encrypted set's summary cannot be trusted (one sentence), or null when its HMAC holds. */
@@ -48,9 +66,7 @@ export function summaryAuthenticationProblem(summary: BackupSummary, setKey: Set
       `(to read such an older set, set ${UNAUTHENTICATED_SUMMARY_VARIABLE}=1)`
     );
   }
-  const expected = hmacOf(summary, setKey);
-  const actual = Buffer.from(typeof recorded.value === "string" ? recorded.value : "", "hex");
-  if (recorded.algorithm !== "hmac-sha256" || actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
+  if (!documentAuthenticated(summary, setKey, HMAC_KEY_LABEL)) {
     return "the summary failed authentication (its HMAC does not match): it was edited after the backup by someone without the key — do not use this set";
   }
   return null;

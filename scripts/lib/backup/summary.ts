@@ -4,7 +4,7 @@ import { OperationError, UsageError } from "../errors.ts";
 import { defaultRepositoryLocation, openObject, openRepository, readObjectText, resolveLocation } from "../repository/index.ts";
 import { baseName } from "../repository/location.ts";
 import type { EncryptionInfo } from "./encryption.ts";
-import type { SummaryAuthentication } from "./summary-auth.ts";
+import type { DocumentAuthentication } from "./summary-auth.ts";
 import { timestampOfSummaryFile } from "./naming.ts";
 import { FORMAT_VERSION } from "./row-encoding.ts";
 import { tableLabel, type PartitionInfo, type TableRef } from "../tables.ts";
@@ -92,7 +92,7 @@ export interface BackupSummary {
   compression: "gzip" | null;
   encryption: null | EncryptionInfo;
   /** Encrypted sets: the HMAC of everything above, under a key derived from the set's (summary-auth.ts). */
-  authentication?: SummaryAuthentication;
+  authentication?: DocumentAuthentication;
 }
 
 /** The schemas a set covers (a format 1 set: its one schema). */

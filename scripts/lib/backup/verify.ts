@@ -14,7 +14,7 @@ import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";
 import { RowFormatError, RowParser } from "./row-parser.ts";
 import { openObject } from "../repository/index.ts";
-import { SummaryAuthenticationError, authenticate, checksumProblem, describeReadError, keyForSet, openTableContent, sizeProblem } from "./read-rows.ts";
+import { DocumentAuthenticationError, authenticate, checksumProblem, describeReadError, keyForSet, openTableContent, sizeProblem } from "./read-rows.ts";
 import { entryLabel, readSummary, summarySchemas, tableFilePath, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
 export interface VerifyProblem {
@@ -89,7 +89,7 @@ export async function verifyBackupSet(summaryPath: string, options: VerifyOption
   } catch (error) {
     // A missing key is a configuration error (thrown); a wrong key is a finding about every file.
     if (!(error instanceof OperationError)) throw error;
-    if (error instanceof SummaryAuthenticationError) {
+    if (error instanceof DocumentAuthenticationError) {
       problems.push({ file: summaryName, problem: error.message.replace(`${summaryName}: `, "") });
       keyProblem = "not checked: the summary that describes it failed authentication";
     } else {

@@ -3,8 +3,16 @@
 // restore-drill-<set timestamp>-at-<drill timestamp>.json (mode 0600 in a
 // directory), so that it belongs to the set: db:status reads it, retention
 // keeps and deletes it with the set. Reports are read back as untrusted
-// files: one that is not a drill report this tool wrote is ignored.
-import { backupTimestamp, drillReportFileName, timestampsOfDrillReport } from "../backup/naming.ts";
+// files: one that is not a drill report this tool wrote is ignored, and so is
+// one that does not name the set's summary as it is now (a SHA-256 of its
+// content). A report on an encrypted set carries an HMAC under a key derived
+// from the set's key, as the summary does: without the key nobody can write a
+// report that passes. An unencrypted set has no key to do this with (whoever
+// can write its location can rewrite the set itself; DATABASE.md says so).
+import { createHash } from "node:crypto";
+import { existingSetKey, readSummary, type BackupSummary, type SetKey } from "../backup/index.ts";
+import { backupTimestamp, drillReportFileName, summaryFileName, timestampsOfDrillReport } from "../backup/naming.ts";
+import { authenticateDocument, documentAuthenticated, type DocumentAuthentication } from "../backup/summary-auth.ts";
 import { openObject, openRepository, readObjectText, writeObjectText } from "../repository/index.ts";
 import type { TableRowsCheck } from "./checks.ts";
 
@@ -41,7 +49,16 @@ export interface DrillReport {
   outcome: "passed" | "failed";
   /** The first failure, one sentence (null when passed). */
   failure: string | null;
-  set: { summaryPath: string; timestamp: string; createdAt: string; kind: string; encrypted: boolean; compression: string | null };
+  set: {
+    summaryPath: string;
+    timestamp: string;
+    createdAt: string;
+    kind: string;
+    encrypted: boolean;
+    compression: string | null;
+    /** SHA-256 of the summary's content (summaryFingerprint): the report is of this summary only. */
+    summaryFingerprint: string;
+  };
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -57,13 +74,23 @@ export interface DrillReport {
   peakRssMb: number;
   /** Where this report was written, once it is. */
   reportPath: string | null;
+  /** Encrypted sets: HMAC-SHA256 of the rest of the report under the set's key. */
+  authentication?: DocumentAuthentication;
 }
 
-/** Writes the report beside the set; returns its location. */
-export async function writeDrillReport(report: DrillReport): Promise<string> {
+/** What a report names its set's summary by: the SHA-256 of its content, as compact JSON. */
+export function summaryFingerprint(summary: BackupSummary): string {
+  return createHash("sha256").update(JSON.stringify(summary)).digest("hex");
+}
+
+const REPORT_HMAC_LABEL = "prisma-data-guard drill report authentication";
+
+/** Writes the report beside the set (authenticated under `setKey` for an encrypted set); returns its location. */
+export async function writeDrillReport(report: DrillReport, setKey: SetKey | null): Promise<string> {
   const { repository } = openObject(report.set.summaryPath);
   const name = drillReportFileName(report.set.timestamp, backupTimestamp(new Date(report.finishedAt)));
   report.reportPath = repository.locationOf(name);
+  if (setKey) report.authentication = authenticateDocument(report, setKey, REPORT_HMAC_LABEL);
   return writeObjectText(repository, name, `${JSON.stringify(report, null, 2)}\n`);
 }
 
@@ -72,8 +99,25 @@ function isDrillReport(value: unknown, setTimestamp: string): value is DrillRepo
   return (
     typeof report === "object" && report !== null && report.kind === "restore-drill" && (report.outcome === "passed" || report.outcome === "failed") &&
     typeof report.finishedAt === "string" && !Number.isNaN(Date.parse(report.finishedAt)) && report.set?.timestamp === setTimestamp &&
-    Array.isArray(report.checks)
+    typeof report.set.summaryFingerprint === "string" && Array.isArray(report.checks)
   );
+}
+
+/** An encrypted set's report checked under `encryptionKey`: "unchecked" without the set's key. */
+async function reportAuthenticity(
+  report: DrillReport,
+  encryption: NonNullable<BackupSummary["encryption"]>,
+  encryptionKey: string | undefined,
+  setName: string,
+): Promise<"authenticated" | "forged" | "unchecked"> {
+  if (encryptionKey === undefined) return "unchecked";
+  let setKey: SetKey;
+  try {
+    setKey = await existingSetKey(encryptionKey, encryption, setName);
+  } catch {
+    return "unchecked";
+  }
+  return documentAuthenticated(report, setKey, REPORT_HMAC_LABEL) ? "authenticated" : "forged";
 }
 
 export interface DrillRecord {
@@ -83,11 +127,27 @@ export interface DrillRecord {
   outcome: "passed" | "failed";
   finishedAt: string;
   failure: string | null;
+  /** Encrypted set: true when the report's HMAC held, false when it could not be checked (no key, or another key). Unencrypted: null. */
+  authenticated: boolean | null;
 }
 
-/** Drill reports in `backupDir`, newest drill first (read one by one, as the caller iterates); `setTimestamp` narrows them to one set's. Unreadable ones are skipped. */
-export async function* drillRecords(backupDir: string, options: { setTimestamp?: string } = {}): AsyncGenerator<DrillRecord> {
+/**
+ * Drill reports in `backupDir`, newest drill first (read one by one, as the
+ * caller iterates); `setTimestamp` narrows them to one set's. Skipped: reports
+ * that are unreadable, not of the set's summary as it is now (or of a set that
+ * is gone), or whose HMAC fails under `encryptionKey`.
+ */
+export async function* drillRecords(backupDir: string, options: { setTimestamp?: string; encryptionKey?: string } = {}): AsyncGenerator<DrillRecord> {
   const repository = openRepository(backupDir);
+  const summaries = new Map<string, Promise<BackupSummary | null>>();
+  const summaryOf = (setTimestamp: string) => {
+    let summary = summaries.get(setTimestamp);
+    if (!summary) {
+      summary = readSummary(repository.locationOf(summaryFileName(setTimestamp))).catch(() => null);
+      summaries.set(setTimestamp, summary);
+    }
+    return summary;
+  };
   const candidates = (await repository.list())
     .map((object) => ({ name: object.name, stamps: timestampsOfDrillReport(object.name) }))
     .filter((item) => item.stamps && (options.setTimestamp === undefined || item.stamps.set === options.setTimestamp))
@@ -100,7 +160,12 @@ export async function* drillRecords(backupDir: string, options: { setTimestamp?:
       continue;
     }
     if (!isDrillReport(value, stamps!.set)) continue;
-    yield { location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure };
+    const summary = await summaryOf(stamps!.set);
+    if (!summary || value.set.summaryFingerprint !== summaryFingerprint(summary)) continue;
+    const authenticity = summary.encryption ? await reportAuthenticity(value, summary.encryption, options.encryptionKey, summaryFileName(stamps!.set)) : null;
+    if (authenticity === "forged") continue;
+    const authenticated = authenticity === null ? null : authenticity === "authenticated";
+    yield { location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure, authenticated };
   }
 }
 

@@ -8,8 +8,9 @@
 // beside the set (report.ts) and removes everything it created — also when a
 // step fails or the drill is interrupted.
 import { rmSync } from "node:fs";
+import path from "node:path";
 import type pg from "pg";
-import { readSummary, resolveSummaryPath, summarySchemas, type BackupSummary } from "../backup/index.ts";
+import { existingSetKey, readSummary, resolveSummaryPath, summarySchemas, type BackupSummary } from "../backup/index.ts";
 import { keyForSet } from "../backup/read-rows.ts";
 import { parseDatabaseUrl } from "../config.ts";
 import { createPool, describeDatabaseError } from "../db.ts";
@@ -22,7 +23,7 @@ import { selectEntries } from "../restore/plan.ts";
 import { discoverTables, tableKey } from "../tables.ts";
 import { entryLabel } from "../backup/summary.ts";
 import { checkForeignKeys, checkRows, checkSequences, checkUniqueIndexes } from "./checks.ts";
-import { DRILL_REPORT_VERSION, writeDrillReport, type CheckName, type DrillReport } from "./report.ts";
+import { DRILL_REPORT_VERSION, summaryFingerprint, writeDrillReport, type CheckName, type DrillReport } from "./report.ts";
 import { schemaDifferences, schemaFingerprint } from "./schema-compare.ts";
 import { openScratchServer, type ScratchServer } from "./scratch-server.ts";
 
@@ -75,6 +76,7 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
       kind: summary.kind,
       encrypted: summary.encryption !== null,
       compression: summary.compression,
+      summaryFingerprint: summaryFingerprint(summary),
     },
     startedAt: new Date().toISOString(),
     finishedAt: "",
@@ -249,7 +251,9 @@ export async function runRestoreDrill(options: DrillOptions): Promise<DrillRepor
   report.finishedAt = new Date().toISOString();
   report.durationMs = Math.round(performance.now() - started);
   report.peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  await writeDrillReport(report).catch((error: unknown) => {
+  // An encrypted set's report is authenticated under its key (a wrong key failed the drill's summary check: unauthenticated, status ignores it).
+  const setKey = summary.encryption && options.encryptionKey !== undefined ? await existingSetKey(options.encryptionKey, summary.encryption, path.basename(summaryPath)).catch(() => null) : null;
+  await writeDrillReport(report, setKey).catch((error: unknown) => {
     throw new OperationError(`the drill ${report.outcome}, but its report could not be written beside the set: ${describeDatabaseError(error)}`);
   });
   return report;

@@ -1,6 +1,8 @@
 // The restore drills db:status reports: the newest drill of the newest set
 // (passed, failed, or none yet), and the newest drill that passed, of any set
-// (what --max-drill-age watches: a set proven restorable recently enough).
+// (what --max-drill-age watches: a set proven restorable recently enough). A
+// report of an encrypted set that cannot be authenticated (no key) is shown,
+// but proves nothing: it is not a passed drill for --max-drill-age.
 import { drillRecords, type DrillRecord } from "../drill/index.ts";
 
 export interface DrillState {
@@ -10,15 +12,15 @@ export interface DrillState {
   newestPassed: DrillRecord | null;
 }
 
-export async function drillState(backupDir: string, latestSetTimestamp: string | null): Promise<DrillState> {
+export async function drillState(backupDir: string, latestSetTimestamp: string | null, encryptionKey?: string): Promise<DrillState> {
   let latestSet: DrillRecord | null = null;
-  if (latestSetTimestamp) for await (const record of drillRecords(backupDir, { setTimestamp: latestSetTimestamp })) {
+  if (latestSetTimestamp) for await (const record of drillRecords(backupDir, { setTimestamp: latestSetTimestamp, encryptionKey })) {
     latestSet = record;
     break;
   }
   let newestPassed: DrillRecord | null = null;
-  for await (const record of drillRecords(backupDir)) {
-    if (record.outcome !== "passed") continue;
+  for await (const record of drillRecords(backupDir, { encryptionKey })) {
+    if (record.outcome !== "passed" || record.authenticated === false) continue;
     newestPassed = record;
     break;
   }

@@ -61,6 +61,9 @@ function drillCell(report: StatusReport): Cell {
   const passedEarlier = newestPassed && newestPassed.location !== latestSet?.location ? `; newest passed drill ${ago(newestPassed.finishedAt)} (${baseName(newestPassed.location)})` : "";
   if (!latestSet) return { text: `this set was never drilled (pnpm run db:restore-drill)${passedEarlier}`, tone: "warn" };
   if (latestSet.outcome === "failed") return { text: `FAILED ${ago(latestSet.finishedAt)}: ${latestSet.failure ?? "see the report"} (${baseName(latestSet.location)})${passedEarlier}`, tone: "bad" };
+  if (latestSet.authenticated === false) {
+    return { text: `passed ${ago(latestSet.finishedAt)} by its report, which is not authenticated: set BACKUP_ENCRYPTION_KEY to check it (${baseName(latestSet.location)})${passedEarlier}`, tone: "warn" };
+  }
   return { text: `passed ${ago(latestSet.finishedAt)} (${baseName(latestSet.location)})`, tone: "ok" };
 }
 

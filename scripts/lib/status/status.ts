@@ -63,7 +63,7 @@ export async function collectStatus(db: pg.Pool, target: DatabaseTarget, options
   // Labelled as backup summaries label them: bare in the primary schema, schema.table elsewhere.
   const counts = Object.fromEntries(tables.map((table, i) => [tableLabel(table, schemas[0]!), rows[i]!]));
   const backup = await latestBackup(options.backupDir, { verify: options.verifyBackup, encryptionKey: options.encryptionKey, now });
-  const drills = await drillState(options.backupDir, backup?.timestamp ?? null);
+  const drills = await drillState(options.backupDir, backup?.timestamp ?? null, options.encryptionKey);
   const passedAgo = drills.newestPassed ? now.getTime() - new Date(drills.newestPassed.finishedAt).getTime() : null;
   return {
     database: describeTarget(target),
