@@ -11,6 +11,12 @@ import { describeFileError, fileErrorCause } from "./errors.ts";
 import { PendingFile, finalNameOfTemporary } from "./write.ts";
 
 const DIRECTORY_MODE = 0o700;
+/**
+ * Reads of 1 MiB rather than fs's 64 KiB: a table file is read whole, and each
+ * read is a thread-pool round trip and one batch downstream (checksum, row
+ * split, COPY write); 16× fewer of them cost measurably less CPU in a restore.
+ */
+const READ_CHUNK_BYTES = 1 << 20;
 
 class PosixRepository implements Repository {
   readonly kind = "local directory";
@@ -56,7 +62,7 @@ class PosixRepository implements Repository {
   }
 
   openRead(name: string): Readable {
-    return createReadStream(this.locationOf(name));
+    return createReadStream(this.locationOf(name), { highWaterMark: READ_CHUNK_BYTES });
   }
 
   openWrite(name: string): PendingObject {
