@@ -100,7 +100,7 @@ export class RowParser {
   readonly escaped: Uint8Array;
   private readonly count: number;
   private readonly columns: ColumnType[];
-  /** `"name"` of each column, as the backup writes it. */
+  /** `"name":` of each column, as the backup writes it: matched in one comparison with its colon. */
   private readonly keys: Buffer[];
   private readonly indexByName: Map<string, number>;
   // Stamped with the row number, so nothing is cleared between rows.
@@ -118,7 +118,7 @@ export class RowParser {
     this.columns = columns;
     this.count = columns.length;
     this.kinds = columns.map((column) => valueKind(column.type, formatVersion));
-    this.keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
+    this.keys = columns.map((column) => Buffer.from(`${JSON.stringify(column.name)}:`));
     this.indexByName = new Map(columns.map((column, i) => [column.name, i]));
     this.start = new Int32Array(this.count);
     this.end = new Int32Array(this.count);
@@ -149,7 +149,7 @@ export class RowParser {
         const expected = this.keys[field];
         if (expected && startsWith(row, at, expected)) {
           column = field;
-          at += expected.length;
+          at = skipWhitespace(row, at + expected.length);
         } else {
           if (row[at] !== QUOTE) fail("expected a column name");
           const keyEnd = this.string(row, at);
@@ -161,10 +161,10 @@ export class RowParser {
             if (index === undefined) fail(`column "${name}" is not in the summary`);
             column = index;
           }
+          at = skipWhitespace(row, at);
+          if (row[at] !== COLON) fail('expected ":" after a column name');
+          at = skipWhitespace(row, at + 1);
         }
-        at = skipWhitespace(row, at);
-        if (row[at] !== COLON) fail('expected ":" after a column name');
-        at = skipWhitespace(row, at + 1);
         const valueStart = at;
         this.nul = false;
         this.escape = false;
