@@ -22,24 +22,28 @@ export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileN
   let line = 0;
   let opened = false;
   let closed = false;
+  // The row held back, without its trailing "," (heldComma says whether it had one): one view per row.
   let heldRow: Buffer | null = null;
+  let heldComma = false;
   const broken = (reason: string) =>
     new OperationError(`${fileName}: line ${line}: ${reason}; the file is not as the backup wrote it — restore from another backup set`);
 
-  function take(text: Buffer, batch: Buffer[]): void {
+  /** The line `source[start, end)`. */
+  function take(source: Buffer, start: number, end: number, batch: Buffer[]): void {
     line++;
+    const length = end - start;
     if (closed) {
-      if (text.length === 0) return;
+      if (length === 0) return;
       throw broken("data after the closing ]");
     }
     if (!opened) {
-      if (text.length !== 1 || text[0] !== 0x5b) throw broken('expected "[" (the start of the JSON array)');
+      if (length !== 1 || source[start] !== 0x5b) throw broken('expected "[" (the start of the JSON array)');
       opened = true;
       return;
     }
-    if (text.length === 1 && text[0] === 0x5d) {
+    if (length === 1 && source[start] === 0x5d) {
       if (heldRow) {
-        if (heldRow[heldRow.length - 1] === COMMA) throw broken('the last row ends with ","');
+        if (heldComma) throw broken('the last row ends with ","');
         batch.push(heldRow);
         heldRow = null;
       }
@@ -47,10 +51,11 @@ export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileN
       return;
     }
     if (heldRow) {
-      if (heldRow[heldRow.length - 1] !== COMMA) throw broken('the previous row does not end with ","');
-      batch.push(heldRow.subarray(0, heldRow.length - 1));
+      if (!heldComma) throw broken('the previous row does not end with ","');
+      batch.push(heldRow);
     }
-    heldRow = text;
+    heldComma = length > 0 && source[end - 1] === COMMA;
+    heldRow = source.subarray(start, heldComma ? end - 1 : end);
   }
 
   // A line longer than a chunk (a value of many megabytes) is kept as its pieces and joined once, when it ends.
@@ -60,9 +65,13 @@ export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileN
     let start = 0;
     let newline = chunk.indexOf(LF);
     while (newline !== -1) {
-      const piece = chunk.subarray(start, newline);
-      take(carry.length > 0 ? Buffer.concat([...carry, piece]) : piece, batch);
-      carry = [];
+      if (carry.length > 0) {
+        const joined = Buffer.concat([...carry, chunk.subarray(start, newline)]);
+        take(joined, 0, joined.length, batch);
+        carry = [];
+      } else {
+        take(chunk, start, newline, batch);
+      }
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
     }
@@ -70,7 +79,10 @@ export async function* jsonArrayRowBatches(content: AsyncIterable<Buffer>, fileN
     if (batch.length > 0) yield batch;
   }
   const last: Buffer[] = [];
-  if (carry.length > 0) take(Buffer.concat(carry), last);
+  if (carry.length > 0) {
+    const joined = Buffer.concat(carry);
+    take(joined, 0, joined.length, last);
+  }
   if (last.length > 0) yield last;
   if (!closed) {
     line++;

@@ -90,19 +90,44 @@ export class JsonRowsToCopyText {
   }
 
   private write(row: Buffer, out: ByteOutput): void {
-    const { start, end, token, kinds } = this.parser;
+    const { start, end, token, kinds, escaped } = this.parser;
+    // A row's COPY text is at most twice its JSON (a jsonb value's backslashes double; nothing else grows) plus a
+    // separator per column: reserved once, so the values below are written without a check each.
+    out.reserve(row.length * 2 + this.output.length);
     for (let i = 0; i < this.output.length; i++) {
-      if (i > 0) out.byte(TAB);
+      if (i > 0) out.buffer[out.length++] = TAB;
       const column = this.output[i]!;
       const kind = token[column];
-      if (kind === Token.Null) out.bytes(this.parser.jsonNull(column) ? JSON_NULL : SQL_NULL);
+      if (kind === Token.Null) {
+        const text = this.parser.jsonNull(column) ? JSON_NULL : SQL_NULL;
+        copyBytes(text, 0, text.length, out);
+      }
       else if (kinds[column] === ValueKind.RawJson) rawJson(row, start[column]!, end[column]!, out);
-      else if (kind === Token.Number) out.bytes(row, start[column]!, end[column]!);
-      else if (kind === Token.String) unescapedString(row, start[column]!, end[column]!, out);
-      else out.byte(kind === Token.True ? 0x74 : 0x66);
+      else if (kind === Token.Number) copyBytes(row, start[column]!, end[column]!, out);
+      else if (kind === Token.String) {
+        if (escaped[column] === 0) copyBytes(row, start[column]! + 1, end[column]! - 1, out);
+        else unescapedString(row, start[column]!, end[column]!, out);
+      } else out.buffer[out.length++] = kind === Token.True ? 0x74 : 0x66;
     }
-    out.byte(LF);
+    out.buffer[out.length++] = LF;
   }
+}
+
+/**
+ * `source[start, end)` onto `out`, whose room the caller reserved. Up to 64
+ * bytes a loop: Buffer#copy costs ~100 ns a call whatever the length (it
+ * makes a view of the range), and most values here are shorter than that.
+ */
+function copyBytes(source: Buffer, start: number, end: number, out: ByteOutput): void {
+  const buffer = out.buffer;
+  let at = out.length;
+  if (end - start > 64) {
+    source.copy(buffer, at, start, end);
+    out.length = at + end - start;
+    return;
+  }
+  for (let i = start; i < end; i++) buffer[at++] = source[i]!;
+  out.length = at;
 }
 
 /** A JSON string's characters (`start`, `end` include the quotes; already checked) as COPY text. */
@@ -111,7 +136,7 @@ function unescapedString(row: Buffer, start: number, end: number, out: ByteOutpu
   const last = end - 1;
   let backslash = row.indexOf(BACKSLASH, from);
   while (backslash !== -1 && backslash < last) {
-    out.bytes(row, from, backslash);
+    copyBytes(row, from, backslash, out);
     const escape = row[backslash + 1]!;
     if (escape === 0x75) from = unicodeEscape(row, backslash, out);
     else {
@@ -120,7 +145,7 @@ function unescapedString(row: Buffer, start: number, end: number, out: ByteOutpu
     }
     backslash = row.indexOf(BACKSLASH, from);
   }
-  out.bytes(row, from, last);
+  copyBytes(row, from, last, out);
 }
 
 /** `\uXXXX` (a surrogate pair takes two) at `at`, written as UTF-8 or a COPY escape; returns the index after it. */
@@ -142,10 +167,10 @@ function unicodeEscape(row: Buffer, at: number, out: ByteOutput): number {
 /**
  * A jsonb value's text (already checked) as COPY text: backslashes doubled,
  * and the tabs and line breaks JSON allows between tokens escaped, so the
- * value stays one field of one line.
+ * value stays one field of one line. Room for twice its length is reserved
+ * (write()).
  */
 function rawJson(row: Buffer, start: number, end: number, out: ByteOutput): void {
-  out.reserve((end - start) * 2);
   const buffer = out.buffer;
   let at = out.length;
   for (let i = start; i < end; i++) {

@@ -80,6 +80,8 @@ function startsWith(row: Buffer, at: number, expected: Buffer): boolean {
 }
 
 function skipWhitespace(row: Buffer, at: number): number {
+  // The backup writes no whitespace between tokens: one comparison settles the common case (JSON's whitespace is all <= 0x20).
+  if (row[at]! > SPACE) return at;
   while (isWhitespace(row[at])) at++;
   return at;
 }
@@ -94,9 +96,11 @@ export class RowParser {
   readonly start: Int32Array;
   readonly end: Int32Array;
   readonly token: Uint8Array;
+  /** 1 where the column's value is a string holding a backslash escape (else its text is the bytes between the quotes). */
+  readonly escaped: Uint8Array;
   private readonly count: number;
   private readonly columns: ColumnType[];
-  /** `"name"` of each column, as the backup writes it. */
+  /** `"name":` of each column, as the backup writes it: matched in one comparison with its colon. */
   private readonly keys: Buffer[];
   private readonly indexByName: Map<string, number>;
   // Stamped with the row number, so nothing is cleared between rows.
@@ -105,6 +109,8 @@ export class RowParser {
   private stamp = 0;
   /** The last string scanned held \u0000. */
   private nul = false;
+  /** The last string scanned held a backslash escape. */
+  private escape = false;
   /** The row has a byte beyond ASCII (only strings may): its UTF-8 is then checked. */
   private nonAscii = false;
 
@@ -112,11 +118,12 @@ export class RowParser {
     this.columns = columns;
     this.count = columns.length;
     this.kinds = columns.map((column) => valueKind(column.type, formatVersion));
-    this.keys = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
+    this.keys = columns.map((column) => Buffer.from(`${JSON.stringify(column.name)}:`));
     this.indexByName = new Map(columns.map((column, i) => [column.name, i]));
     this.start = new Int32Array(this.count);
     this.end = new Int32Array(this.count);
     this.token = new Uint8Array(this.count);
+    this.escaped = new Uint8Array(this.count);
     this.seen = new Float64Array(this.count);
     this.jsonNullIn = new Float64Array(this.count);
   }
@@ -142,7 +149,7 @@ export class RowParser {
         const expected = this.keys[field];
         if (expected && startsWith(row, at, expected)) {
           column = field;
-          at += expected.length;
+          at = skipWhitespace(row, at + expected.length);
         } else {
           if (row[at] !== QUOTE) fail("expected a column name");
           const keyEnd = this.string(row, at);
@@ -154,12 +161,13 @@ export class RowParser {
             if (index === undefined) fail(`column "${name}" is not in the summary`);
             column = index;
           }
+          at = skipWhitespace(row, at);
+          if (row[at] !== COLON) fail('expected ":" after a column name');
+          at = skipWhitespace(row, at + 1);
         }
-        at = skipWhitespace(row, at);
-        if (row[at] !== COLON) fail('expected ":" after a column name');
-        at = skipWhitespace(row, at + 1);
         const valueStart = at;
         this.nul = false;
+        this.escape = false;
         const token = this.value(row, at);
         at = this.valueEnd;
         if (column === -1) {
@@ -178,6 +186,7 @@ export class RowParser {
           this.start[column] = valueStart;
           this.end[column] = at;
           this.token[column] = token;
+          this.escaped[column] = this.escape ? 1 : 0;
           found++;
         }
         field++;
@@ -257,6 +266,7 @@ export class RowParser {
         this.nonAscii = true;
         i++;
       } else if (kind === ESCAPE) {
+        this.escape = true;
         const escape = row[i + 1];
         if (escape === 0x75) i = this.unicodeEscape(row, i);
         else if (

@@ -13,6 +13,8 @@ import type { PlannedTable } from "./plan.ts";
 
 /** Rows classified per statement in a checked load. */
 const CHECKED_BATCH_ROWS = 10_000;
+/** Batches of COPY text converted before the connection asks for them. */
+const READ_AHEAD_BATCHES = 2;
 /** Refused rows kept per table for the report; the count is always exact. */
 export const REFUSED_ROWS_KEPT = 1000;
 
@@ -65,7 +67,8 @@ interface TableLoad {
  */
 async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<Buffer> | Buffer[], rowsSent: () => number, file: string): Promise<void> {
   const copy = client.query(copyFrom(sql));
-  await pipeline(Readable.from(text), copy);
+  // Two batches converted ahead of what the socket takes (Readable.from's default is 16): enough to keep COPY fed, and memory stays at a few chunks.
+  await pipeline(Readable.from(text, { highWaterMark: READ_AHEAD_BATCHES }), copy);
   if (copy.rowCount !== rowsSent()) {
     throw new OperationError(
       `${file}: PostgreSQL's COPY stored ${copy.rowCount} rows where ${rowsSent()} were sent — a bug in the row encoding: report it with this message`,

@@ -11,6 +11,13 @@ import { describeFileError, fileErrorCause } from "./errors.ts";
 import { PendingFile, finalNameOfTemporary } from "./write.ts";
 
 const DIRECTORY_MODE = 0o700;
+/**
+ * Reads of 256 KiB rather than fs's 64 KiB: a table file is read whole, and
+ * each read is a thread-pool round trip (a context switch on a busy machine)
+ * and one batch downstream (checksum, row split, COPY write). Larger reads
+ * saved little more CPU and held more memory per batch.
+ */
+const READ_CHUNK_BYTES = 1 << 18;
 
 class PosixRepository implements Repository {
   readonly kind = "local directory";
@@ -56,7 +63,7 @@ class PosixRepository implements Repository {
   }
 
   openRead(name: string): Readable {
-    return createReadStream(this.locationOf(name));
+    return createReadStream(this.locationOf(name), { highWaterMark: READ_CHUNK_BYTES });
   }
 
   openWrite(name: string): PendingObject {
