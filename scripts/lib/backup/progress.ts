@@ -10,11 +10,13 @@ export interface ProgressPrinter {
   finish(succeeded: boolean): void;
 }
 
-const number = new Intl.NumberFormat("en-US");
+/** Made on first use: a process's first Intl formatter costs ~20 ms (ICU's data), which `--help` need not pay. */
+let formatter: Intl.NumberFormat | undefined;
+const number = (n: number) => (formatter ??= new Intl.NumberFormat("en-US")).format(n);
 
 function rate(rows: number, startedAt: number): string {
   const seconds = (performance.now() - startedAt) / 1000;
-  return seconds > 0 ? `${number.format(Math.round(rows / seconds))} rows/s` : "";
+  return seconds > 0 ? `${number(Math.round(rows / seconds))} rows/s` : "";
 }
 
 interface Active {
@@ -29,10 +31,10 @@ export function createProgressPrinter(options: { tty: boolean; write: (text: str
   let liveLine = false;
 
   const describe = (c: Active, done: boolean): string => {
-    const of = !done && c.totalRows > 0 ? ` / ~${number.format(c.totalRows)}` : "";
+    const of = !done && c.totalRows > 0 ? ` / ~${number(c.totalRows)}` : "";
     const percent = !done && c.totalRows > 0 ? ` (${Math.min(99, Math.floor((c.rows / c.totalRows) * 100))}%)` : "";
     const seconds = ((performance.now() - c.startedAt) / 1000).toFixed(1);
-    return `${c.table}: ${number.format(c.rows)}${of} rows${percent}, ${seconds} s, ${rate(c.rows, c.startedAt)}`;
+    return `${c.table}: ${number(c.rows)}${of} rows${percent}, ${seconds} s, ${rate(c.rows, c.startedAt)}`;
   };
 
   const redraw = () => {

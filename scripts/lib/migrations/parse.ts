@@ -2,7 +2,7 @@
 // Wasm): statements come back as syntax trees with their location, and
 // comments come from PostgreSQL's scanner, so a keyword inside a comment,
 // string or quoted identifier is never mistaken for a statement.
-import { loadModule, parseSync, scanSync, hasSqlDetails, type Node } from "libpg-query";
+import type { Node } from "libpg-query";
 import v8 from "node:v8";
 import { OperationError } from "../errors.ts";
 
@@ -49,27 +49,40 @@ export class SqlSyntaxError extends OperationError {
   }
 }
 
+type Parser = typeof import("libpg-query");
 let loaded: Promise<void> | undefined;
-let ready = false;
+let parser: Parser | undefined;
 
 /**
- * The Wasm module loads once per process. Liftoff only: V8's optimising tier
- * recompiles the 1.7 MB parser in the background, which on two busy cores
- * made the first 200 parses ~4× slower than Liftoff code alone (measured).
+ * The Wasm module loads once per process, imported here on first use: the
+ * package reads and compiles its 1.7 MB of Wasm as soon as it is imported,
+ * which a command's --help or a migration with nothing to lint must not wait
+ * for. Liftoff only: V8's optimising tier recompiles the parser in the
+ * background, which on two busy cores made the first 200 parses ~4× slower
+ * than Liftoff code alone (measured).
  */
 export function loadParser(): Promise<void> | void {
-  if (ready) return;
-  if (!loaded) v8.setFlagsFromString("--liftoff-only");
-  loaded ??= loadModule().then(() => {
-    ready = true;
-  });
+  if (parser) return;
+  loaded ??= (async () => {
+    v8.setFlagsFromString("--liftoff-only");
+    const module = await import("libpg-query");
+    await module.loadModule();
+    parser = module;
+  })();
   return loaded;
+}
+
+/** PostgreSQL's parser and scanner (parseSync, scanSync, …), once loadParser() has resolved. */
+export function sqlParser(): Parser {
+  if (!parser) throw new Error("the SQL parser is used before loadParser() resolved");
+  return parser;
 }
 
 /** `file` only names the source in error messages. Call loadParser() first. */
 export function parseMigration(sql: string, file: string): ParsedMigration {
   const bytes = Buffer.from(sql, "utf8");
   const lineOf = lineLocator(bytes);
+  const { parseSync, hasSqlDetails } = sqlParser();
   let tree;
   try {
     tree = parseSync(sql);
@@ -110,6 +123,7 @@ function scanRegions(bytes: Buffer, statements: Statement[]): Array<{ tokenName:
     if (statement.end > statement.start && bytes.subarray(statement.start, statement.end).includes(";")) regions.push([statement.start, statement.end]);
     previousEnd = statement.end;
   }
+  const { scanSync } = sqlParser();
   return regions.flatMap(([start, end]) =>
     scanSync(bytes.subarray(start, end).toString("utf8")).tokens.map((token) => ({ tokenName: token.tokenName, start: start + token.start, end: start + token.end })),
   );

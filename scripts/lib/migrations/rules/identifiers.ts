@@ -1,9 +1,9 @@
 // Names PostgreSQL will not take as written: identifiers longer than 63 bytes
 // (silently truncated), and a column assigned, listed or added twice.
-import { scanSync, type AlterTableStmt, type CreateStmt, type InsertStmt, type Node } from "libpg-query";
+import type { AlterTableStmt, CreateStmt, InsertStmt, Node } from "libpg-query";
 import { tableKey } from "../ast.ts";
 import type { Hit } from "../findings.ts";
-import type { Statement } from "../parse.ts";
+import { sqlParser, type Statement } from "../parse.ts";
 import { findColumn } from "../schema-model.ts";
 import { modifyingStatements, targetColumns } from "./drops.ts";
 import type { MigrationState } from "./state.ts";
@@ -22,7 +22,7 @@ function longIdentifiers(statement: Statement): Hit[] {
   const hits: Hit[] = [];
   const source = Buffer.from(statement.text, "utf8");
   // The scanner reports byte offsets.
-  for (const token of scanSync(statement.text).tokens) {
+  for (const token of sqlParser().scanSync(statement.text).tokens) {
     if (token.tokenName !== "IDENT") continue;
     const raw = source.subarray(token.start, token.end).toString("utf8");
     const name = raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.toLowerCase();

@@ -3,9 +3,9 @@
 // PostgreSQL's PL/pgSQL parser (libpg-query's parsePlPgSQL) reads the body;
 // EXECUTE of a string is rebuilt from its constant parts (format(), ||,
 // quote_ident()), with a placeholder for values known only at run time.
-import { parsePlPgSQLSync, parseSync, type CreateFunctionStmt, type DoStmt, type FuncCall, type Node } from "libpg-query";
+import type { CreateFunctionStmt, DoStmt, FuncCall, Node } from "libpg-query";
 import { calledFunctions, names, walkTree } from "../ast.ts";
-import type { Statement } from "../parse.ts";
+import { sqlParser, type Statement } from "../parse.ts";
 import type { FunctionBody } from "../schema-model.ts";
 import type { MigrationState } from "./state.ts";
 
@@ -78,7 +78,7 @@ function optionText(options: Node[], name: string): string | undefined {
 function sqlStatements(sql: string, outer: Statement, lineOffset: number): Statement[] {
   let tree;
   try {
-    tree = parseSync(sql);
+    tree = sqlParser().parseSync(sql);
   } catch {
     return [];
   }
@@ -94,7 +94,7 @@ function readPlPgSql(statement: Statement, body: string, context: string): Proce
   const code: ProceduralCode = { inner: [], unreadable: [] };
   let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(statement.text);
+    tree = sqlParser().parsePlPgSQLSync(statement.text);
   } catch {
     code.unreadable.push({ line: statement.line, what: "the body (PostgreSQL's PL/pgSQL parser rejects it)" });
     return code;
@@ -126,7 +126,7 @@ function exprQuery(expr: unknown): string | undefined {
 function rebuildExecute(expression: string): string | undefined {
   let tree;
   try {
-    tree = parseSync(`SELECT ${expression}`);
+    tree = sqlParser().parseSync(`SELECT ${expression}`);
   } catch {
     return undefined;
   }

@@ -7,9 +7,8 @@
 // are parsed, and what they do decides the finding: a destructive statement
 // runs (data-loss), a piece that does not parse fails the migration midway, or
 // other SQL of its own runs (may-fail). A comment cut cleanly off is harmless.
-import { parseSync } from "libpg-query";
 import type { Hit } from "../findings.ts";
-import type { ParsedMigration, SemicolonToken, Statement } from "../parse.ts";
+import { sqlParser, type ParsedMigration, type SemicolonToken, type Statement } from "../parse.ts";
 import { emptySchemaModel } from "../schema-model.ts";
 import { dropRules } from "./drops.ts";
 import { newMigrationState } from "./state.ts";
@@ -37,7 +36,7 @@ function pieceOutcome(sql: string, intended: Set<string>): Outcome {
   if (text === "") return { kind: "harmless" };
   let tree;
   try {
-    tree = parseSync(text);
+    tree = sqlParser().parseSync(text);
   } catch (error) {
     return { kind: "fails", sql: text, error: error instanceof Error ? error.message : String(error) };
   }
