@@ -76,8 +76,9 @@ export async function writeTablesInTurn(
       });
       files.push(file);
       file.catch(() => {});
-      // The file may fail before its COPY ends (storage refused it): then it is the failure.
-      await Promise.race([copied, file]);
+      // The file may fail before its COPY ends (storage refused it); a failed COPY fails the file too,
+      // which says which table it was: either way the file's failure is the one reported.
+      await Promise.race([copied.catch(() => file), file]);
     }
   } finally {
     await Promise.allSettled(files);
