@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, it } from "node:test";
+import { xxh64 } from "@node-rs/xxhash";
 import { copyLinesInto, createRowDigest } from "../../scripts/lib/backup/row-digest.ts";
 import { drillReportFileName, timestampsOfDrillReport, timestampOfTableFile } from "../../scripts/lib/backup/naming.ts";
 
@@ -46,6 +47,30 @@ describe("row digest", () => {
     }
     const unfinished = await createRowDigest();
     await assert.rejects(pipeline(Readable.from([Buffer.from("1\ta")]), copyLinesInto(unfinished)), /ended mid-row/);
+  });
+
+  it("is the sum of every row's XXH64 (checked against @node-rs/xxhash), rows of any length, in batches of any size", async () => {
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    // Every length around XXH64's 32-, 8-, 4- and 1-byte steps, some long rows, and one larger than the module's first memory.
+    const lengths = [...Array.from({ length: 80 }, (_, i) => i), 1000, 4097, 65536, 300_000];
+    const lines = lengths.map((length) => Buffer.from(Array.from({ length }, () => Math.floor(random() * 256))));
+    const expected = lines.reduce((sum, line) => BigInt.asUintN(64, sum + xxh64(line)), 0n);
+    const joined = Buffer.concat(lines);
+    const digest = await createRowDigest();
+    let at = 0;
+    lines.forEach((line, i) => {
+      digest.add(joined, at, at + line.length);
+      at += line.length;
+      if (i % 7 === 0) digest.flush();
+    });
+    assert.equal(digest.value(), `xxh64-sum:${expected.toString(16).padStart(16, "0")}`);
+    assert.equal(digest.rows, lines.length);
+    // More rows than one batch holds, from one buffer.
+    const many = await createRowDigest();
+    const row = Buffer.from("1\tx");
+    for (let i = 0; i < 20_000; i++) many.add(row, 0, row.length);
+    assert.equal(many.value(), `xxh64-sum:${BigInt.asUintN(64, 20_000n * xxh64(row)).toString(16).padStart(16, "0")}`);
   });
 
   it("names drill reports after their set and drill, distinct from table files", () => {

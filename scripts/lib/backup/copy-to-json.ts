@@ -67,13 +67,19 @@ export class CopyRowsToJson {
     this.jsonNames = columns.map((column) => Buffer.from(JSON.stringify(column.name)));
   }
 
-  /** The converted bytes, once at least a batch is ready (else null). */
+  /**
+   * The converted bytes, once at least a batch is ready (else null). Call
+   * after each socket read: the row digest then hashes that read's rows, so
+   * their input need not outlive it.
+   */
   take(): Buffer | null {
+    this.digest?.flush();
     return this.out.length >= OUTPUT_BATCH_BYTES ? this.handOut() : null;
   }
 
   /** What is left once the last row was converted. */
   rest(): Buffer {
+    this.digest?.flush();
     return this.handOut();
   }
 

@@ -19,7 +19,7 @@ import { backupTimestamp, summaryFileName, tableFileName, tableFileStems } from 
 import { openSnapshot, type Snapshot } from "./snapshot.ts";
 import { runTablesInParallel, type StartTableRows } from "./parallel-tables.ts";
 import { openSpoolDirectory } from "./spool.ts";
-import { backedUpColumns, oneConnectionRows, writeTableFile, type TableFileOptions } from "./table-file.ts";
+import { backedUpColumns, writeTableFile, writeTablesInTurn, type TableFileOptions } from "./table-file.ts";
 import { FORMAT_VERSION } from "./row-encoding.ts";
 import { TOOL_NAME, type BackupKind, type BackupSummary, type BackupTableEntry } from "./summary.ts";
 
@@ -88,7 +88,7 @@ export async function createBackup(options: BackupOptions): Promise<{ summaryPat
     if (jobs > 1) {
       entries.push(...(await readInParallel(snapshot, jobs, options, (index, rows) => writeTable(snapshot!.tables[index]!, rows))));
     } else {
-      for (const table of snapshot.tables) entries.push(await writeTable(table, await oneConnectionRows(snapshot, table)));
+      entries.push(...(await writeTablesInTurn(snapshot, writeTable)));
     }
     const { serverVersion, migrations, migrationsTable, sequences, tables } = snapshot;
     await snapshot.close();

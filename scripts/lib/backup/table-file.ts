@@ -8,7 +8,7 @@ import { describeDatabaseError } from "../db.ts";
 import { OperationError } from "../errors.ts";
 import type { PendingObject } from "../repository/index.ts";
 import type { TableInfo } from "../tables.ts";
-import { CopyRowsToJson, JsonArrayFile } from "./copy-to-json.ts";
+import { CopyRowsToJson, JsonArrayFile, OUTPUT_BATCH_BYTES } from "./copy-to-json.ts";
 import { createEncryptStream, type SetKey } from "./encryption.ts";
 import { Digest, gzipLayer } from "./layers.ts";
 import type { StartTableRows, TableRows } from "./parallel-tables.ts";
@@ -42,7 +42,7 @@ export function backedUpColumns(table: TableInfo): ColumnType[] {
 }
 
 /** A table's rows read over the snapshot's own connection, converted on this thread. */
-export async function oneConnectionRows(snapshot: Snapshot, table: TableInfo): Promise<StartTableRows> {
+async function oneConnectionRows(snapshot: Snapshot, table: TableInfo): Promise<StartTableRows> {
   const digest = await createRowDigest();
   const columns = backedUpColumns(table);
   return (receiver) => {
@@ -51,6 +51,39 @@ export async function oneConnectionRows(snapshot: Snapshot, table: TableInfo): P
     const flow = convertCopy(start, converter, receiver, table.name);
     return { resume: flow.resume, done: flow.done.then((rows) => ({ rows, rowDigest: digest.value() })) };
   };
+}
+
+/**
+ * One job: the tables one after another over the snapshot's connection, each
+ * table's COPY starting as soon as the previous one has ended, while the
+ * previous file is still being flushed (fsync) and closed. Resolves with the
+ * entries in table order; the first failure rejects (after every file has
+ * settled, so none is left being written).
+ */
+export async function writeTablesInTurn(
+  snapshot: Snapshot,
+  write: (table: TableInfo, rows: StartTableRows) => Promise<BackupTableEntry>,
+): Promise<BackupTableEntry[]> {
+  const files: Promise<BackupTableEntry>[] = [];
+  try {
+    for (const table of snapshot.tables) {
+      const start = await oneConnectionRows(snapshot, table);
+      let copied: Promise<unknown> = Promise.resolve();
+      const file = write(table, (receiver) => {
+        const flow = start(receiver);
+        copied = flow.done;
+        return flow;
+      });
+      files.push(file);
+      file.catch(() => {});
+      // The file may fail before its COPY ends (storage refused it); a failed COPY fails the file too,
+      // which says which table it was: either way the file's failure is the one reported.
+      await Promise.race([copied.catch(() => file), file]);
+    }
+  } finally {
+    await Promise.allSettled(files);
+  }
+  return Promise.all(files);
 }
 
 export async function writeTableFile(
@@ -66,7 +99,9 @@ export async function writeTableFile(
   options.onProgress?.({ table: table.name, rows: 0, totalRows });
   const array = new JsonArrayFile();
   let flow: TableRows | null = null;
-  const rows = new Readable({ read: () => flow?.resume() });
+  // Room for two batches: the COPY goes on converting the next one while the last is being written (the
+  // default 16 kB would pause the socket for every write).
+  const rows = new Readable({ highWaterMark: 2 * OUTPUT_BATCH_BYTES, read: () => flow?.resume() });
   flow = startRows({
     deliver: (batch) => rows.push(array.rows(batch)),
     onRows(done) {

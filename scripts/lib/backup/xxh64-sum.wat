@@ -1,0 +1,70 @@
+;; XXH64 (seed 0) of many byte ranges of this module's memory, summed modulo 2^64: the row
+;; digest of row-digest.ts, one call per batch of rows. (sum $ranges $count) reads $count
+;; pairs of i32 [start, end) at $ranges. xxh64-sum-wasm.ts holds it assembled (wat2wasm).
+(module
+  (memory (export "memory") 2)
+  (global $P1 i64 (i64.const 0x9E3779B185EBCA87))
+  (global $P2 i64 (i64.const 0xC2B2AE3D27D4EB4F))
+  (global $P3 i64 (i64.const 0x165667B19E3779F9))
+  (global $P4 i64 (i64.const 0x85EBCA77C2B2AE63))
+  (global $P5 i64 (i64.const 0x27D4EB2F165667C5))
+  (func $round (param $acc i64) (param $input i64) (result i64)
+    (i64.mul (i64.rotl (i64.add (local.get $acc) (i64.mul (local.get $input) (global.get $P2))) (i64.const 31)) (global.get $P1)))
+  (func $merge (param $acc i64) (param $v i64) (result i64)
+    (i64.add (i64.mul (i64.xor (local.get $acc) (call $round (i64.const 0) (local.get $v))) (global.get $P1)) (global.get $P4)))
+  (func $xxh64 (param $p i32) (param $end i32) (result i64)
+    (local $h i64) (local $v1 i64) (local $v2 i64) (local $v3 i64) (local $v4 i64) (local $len i32)
+    (local.set $len (i32.sub (local.get $end) (local.get $p)))
+    (if (i32.ge_u (local.get $len) (i32.const 32))
+      (then
+        (local.set $v1 (i64.add (global.get $P1) (global.get $P2)))
+        (local.set $v2 (global.get $P2))
+        (local.set $v3 (i64.const 0))
+        (local.set $v4 (i64.sub (i64.const 0) (global.get $P1)))
+        (loop $stripes
+          (local.set $v1 (call $round (local.get $v1) (i64.load (local.get $p))))
+          (local.set $v2 (call $round (local.get $v2) (i64.load offset=8 (local.get $p))))
+          (local.set $v3 (call $round (local.get $v3) (i64.load offset=16 (local.get $p))))
+          (local.set $v4 (call $round (local.get $v4) (i64.load offset=24 (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (i32.const 32)))
+          (br_if $stripes (i32.le_u (i32.add (local.get $p) (i32.const 32)) (local.get $end))))
+        (local.set $h (i64.add (i64.add (i64.rotl (local.get $v1) (i64.const 1)) (i64.rotl (local.get $v2) (i64.const 7)))
+                               (i64.add (i64.rotl (local.get $v3) (i64.const 12)) (i64.rotl (local.get $v4) (i64.const 18)))))
+        (local.set $h (call $merge (local.get $h) (local.get $v1)))
+        (local.set $h (call $merge (local.get $h) (local.get $v2)))
+        (local.set $h (call $merge (local.get $h) (local.get $v3)))
+        (local.set $h (call $merge (local.get $h) (local.get $v4))))
+      (else (local.set $h (global.get $P5))))
+    (local.set $h (i64.add (local.get $h) (i64.extend_i32_u (local.get $len))))
+    (block $done8
+      (loop $eights
+        (br_if $done8 (i32.gt_u (i32.add (local.get $p) (i32.const 8)) (local.get $end)))
+        (local.set $h (i64.xor (local.get $h) (call $round (i64.const 0) (i64.load (local.get $p)))))
+        (local.set $h (i64.add (i64.mul (i64.rotl (local.get $h) (i64.const 27)) (global.get $P1)) (global.get $P4)))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $eights)))
+    (if (i32.le_u (i32.add (local.get $p) (i32.const 4)) (local.get $end))
+      (then
+        (local.set $h (i64.xor (local.get $h) (i64.mul (i64.load32_u (local.get $p)) (global.get $P1))))
+        (local.set $h (i64.add (i64.mul (i64.rotl (local.get $h) (i64.const 23)) (global.get $P2)) (global.get $P3)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))))
+    (block $done1
+      (loop $ones
+        (br_if $done1 (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $h (i64.xor (local.get $h) (i64.mul (i64.load8_u (local.get $p)) (global.get $P5))))
+        (local.set $h (i64.mul (i64.rotl (local.get $h) (i64.const 11)) (global.get $P1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $ones)))
+    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 33))) (global.get $P2)))
+    (local.set $h (i64.mul (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 29))) (global.get $P3)))
+    (i64.xor (local.get $h) (i64.shr_u (local.get $h) (i64.const 32))))
+  (func (export "sum") (param $ranges i32) (param $count i32) (result i64)
+    (local $sum i64) (local $stop i32)
+    (local.set $stop (i32.add (local.get $ranges) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $ranges) (local.get $stop)))
+        (local.set $sum (i64.add (local.get $sum) (call $xxh64 (i32.load (local.get $ranges)) (i32.load offset=4 (local.get $ranges)))))
+        (local.set $ranges (i32.add (local.get $ranges) (i32.const 8)))
+        (br $each)))
+    (local.get $sum)))
