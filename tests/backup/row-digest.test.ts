@@ -4,8 +4,11 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describe, it } from "node:test";
+import { readFile } from "node:fs/promises";
 import { xxh64 } from "@node-rs/xxhash";
+import wabtInit from "wabt";
 import { copyLinesInto, createRowDigest } from "../../scripts/lib/backup/row-digest.ts";
+import { XXH64_SUM_WASM } from "../../scripts/lib/backup/xxh64-sum-wasm.ts";
 import { drillReportFileName, timestampsOfDrillReport, timestampOfTableFile } from "../../scripts/lib/backup/naming.ts";
 
 async function digestOf(lines: string[]): Promise<string> {
@@ -71,6 +74,13 @@ describe("row digest", () => {
     const row = Buffer.from("1\tx");
     for (let i = 0; i < 20_000; i++) many.add(row, 0, row.length);
     assert.equal(many.value(), `xxh64-sum:${BigInt.asUintN(64, 20_000n * xxh64(row)).toString(16).padStart(16, "0")}`);
+  });
+
+  it("runs xxh64-sum.wat as it is: the embedded module is that file assembled (wabt)", async () => {
+    const wabt = await wabtInit();
+    const source = await readFile(new URL("../../scripts/lib/backup/xxh64-sum.wat", import.meta.url), "utf8");
+    const assembled = wabt.parseWat("xxh64-sum.wat", source).toBinary({}).buffer;
+    assert.equal(Buffer.from(assembled).toString("base64"), XXH64_SUM_WASM, "xxh64-sum-wasm.ts is stale: regenerate it (its comment says how)");
   });
 
   it("names drill reports after their set and drill, distinct from table files", () => {
