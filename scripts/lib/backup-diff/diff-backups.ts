@@ -52,7 +52,7 @@ export interface DiffReport {
   differs: boolean;
 }
 
-export const DEFAULT_ROW_BUDGET = 100_000;
+export const DEFAULT_ROW_BUDGET = 250_000;
 
 interface OtherSide {
   description: SideDescription;
