@@ -67,12 +67,16 @@ export function describeEndpoint(settings: S3Settings): string {
   return settings.endpoint ?? "AWS S3";
 }
 
+/** The S3 SDK, imported here on first use and nowhere else: commands on a local directory never pay for it. */
+export function s3Sdk(): Promise<typeof import("@aws-sdk/client-s3")> {
+  return import("@aws-sdk/client-s3");
+}
+
 export async function createS3Client(settings: S3Settings): Promise<S3Client> {
   // The SDK's versions are pinned in the lockfile; its notice about releases after January 2027 needing Node 22
   // gives the user of a command nothing to do, so it is not printed on every run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  // Loaded on first use: commands on a local directory never pay for the SDK.
-  const { S3Client } = await import("@aws-sdk/client-s3");
+  const { S3Client } = await s3Sdk();
   return new S3Client({
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.region ? { region: settings.region } : {}),

@@ -2,6 +2,7 @@
 // Destroying the stream early (a consumer that stops) aborts the request.
 import type { S3Client } from "@aws-sdk/client-s3";
 import { PassThrough, type Readable } from "node:stream";
+import { s3Sdk } from "./client.ts";
 import { isMissingObject } from "./errors.ts";
 
 export function openObjectStream(
@@ -20,7 +21,7 @@ export function openObjectStream(
     if (!out.readableEnded) request.abort();
   });
   (async () => {
-    const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+    const { GetObjectCommand } = await s3Sdk();
     const response = await (await client()).send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: request.signal });
     const body = response.Body as Readable;
     // Piped by hand rather than through pipeline(): a connection lost mid-body must reach the reader described.

@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { UsageError } from "../../errors.ts";
 import type { PendingObject, RemoveResult, Repository, RepositoryDriver, StoredObject } from "../index.ts";
 import { checkObjectName } from "../location.ts";
-import { createS3Client, s3SettingsFromEnv, type S3Settings } from "./client.ts";
+import { createS3Client, s3Sdk, s3SettingsFromEnv, type S3Settings } from "./client.ts";
 import { describeS3Error, isMissingObject } from "./errors.ts";
 import { openObjectStream } from "./read.ts";
 import { S3PendingObject } from "./write.ts";
@@ -71,7 +71,7 @@ class S3Repository implements Repository {
   async prepareForWriting(): Promise<void> {
     // One cheap request answers the questions a backup would otherwise meet mid-upload: is the server there,
     // are the credentials good, does the bucket exist.
-    const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+    const { ListObjectsV2Command } = await s3Sdk();
     try {
       await (await this.client()).send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }));
     } catch (error) {
@@ -80,7 +80,7 @@ class S3Repository implements Repository {
   }
 
   async list(): Promise<StoredObject[]> {
-    const { paginateListObjectsV2 } = await import("@aws-sdk/client-s3");
+    const { paginateListObjectsV2 } = await s3Sdk();
     const objects: StoredObject[] = [];
     try {
       const pages = paginateListObjectsV2({ client: await this.client() }, { Bucket: this.bucket, Prefix: this.prefix, Delimiter: "/" });
@@ -99,7 +99,7 @@ class S3Repository implements Repository {
   }
 
   async stat(name: string): Promise<StoredObject | null> {
-    const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+    const { HeadObjectCommand } = await s3Sdk();
     try {
       const head = await (await this.client()).send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
       return { name, bytes: head.ContentLength ?? 0, modifiedAt: head.LastModified ?? new Date(0) };
@@ -124,7 +124,7 @@ class S3Repository implements Repository {
   }
 
   async remove(names: string[]): Promise<RemoveResult> {
-    const { DeleteObjectsCommand } = await import("@aws-sdk/client-s3");
+    const { DeleteObjectsCommand } = await s3Sdk();
     const result: RemoveResult = { removed: [], kept: [] };
     for (let start = 0; start < names.length; start += DELETE_BATCH) {
       const batch = names.slice(start, start + DELETE_BATCH);

@@ -9,7 +9,7 @@
 import type { S3Client, StorageClass } from "@aws-sdk/client-s3";
 import { PassThrough, Writable } from "node:stream";
 import type { PendingObject } from "../index.ts";
-import type { S3Settings } from "./client.ts";
+import { s3Sdk, type S3Settings } from "./client.ts";
 
 /**
  * 5 MiB, S3's smallest part (and pgBackRest's upload chunk): memory ≈ (BACKUP_S3_CONCURRENCY + 1) × this.
@@ -110,7 +110,7 @@ export class S3PendingObject implements PendingObject {
     // Waits for Upload to stop and abort its parts; then removes the object if it had completed.
     if (!(await this.writable.outcome)) return;
     try {
-      const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+      const { DeleteObjectCommand } = await s3Sdk();
       await (await this.target.client()).send(new DeleteObjectCommand({ Bucket: this.target.bucket, Key: this.target.key }));
     } catch {
       // As far as the server allows: an unreachable server keeps what it has; prune removes it as an incomplete set.
