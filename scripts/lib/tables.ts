@@ -12,6 +12,8 @@ export interface ColumnInfo {
   name: string;
   /** format_type(), e.g. "timestamp(3) without time zone", "\"PointActionType\"", "text[]". */
   type: string;
+  /** The type whose binary COPY form its values take: its own, a domain's base type, or "enum" for any enum. */
+  binaryType: string;
   notNull: boolean;
   hasDefault: boolean;
   /** 'a' (ALWAYS) or 'd' (BY DEFAULT) identity, '' otherwise. */
@@ -113,12 +115,15 @@ export async function discoverTables(db: Db, schemas: string[] = ["public"], mod
   );
   const oids = tables.rows.map((table) => table.oid);
   const columns = await db.query<{
-    table: string; name: string; type: string; not_null: boolean; has_default: boolean; identity: string; expression: string | null;
+    table: string; name: string; type: string; binary_type: string; not_null: boolean; has_default: boolean; identity: string; expression: string | null;
   }>(
     `SELECT a.attrelid::text AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+            CASE t.typtype WHEN 'e' THEN 'enum' WHEN 'd' THEN format_type(t.typbasetype, t.typtypmod)
+                 ELSE format_type(a.atttypid, a.atttypmod) END AS binary_type,
             a.attnotnull AS not_null, a.atthasdef AS has_default, a.attidentity AS identity,
             CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS expression
-       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+       LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
       WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
       ORDER BY a.attrelid, a.attnum`,
     [oids],
@@ -166,6 +171,7 @@ export async function discoverTables(db: Db, schemas: string[] = ["public"], mod
         .map((column) => ({
           name: column.name,
           type: column.type,
+          binaryType: column.binary_type,
           notNull: column.not_null,
           hasDefault: column.has_default,
           identity: column.identity as ColumnInfo["identity"],

@@ -1,5 +1,6 @@
 // Test data for the restore suites: the app's seeded rows plus tables holding
-// every hard value a backup must carry exactly, forward references that cross
+// every hard value a backup must carry exactly (hard_values loads as COPY
+// text, binary_values — only types the binary encoder writes — as binary), forward references that cross
 // batch boundaries, a foreign-key cycle, and serial/identity sequences.
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -17,6 +18,13 @@ export const EXTRA_TABLES_DDL = `
     flag boolean, day date, ts timestamp(6), tstz timestamptz(6), tm time(6), tmtz timetz, iv interval,
     js json, jsb jsonb, bin bytea, action "PointActionType", tags text[], matrix int[], nums numeric[],
     dbls double precision[], uid uuid, chr char(5), vc varchar(12)
+  );
+  CREATE DOMAIN short_code AS varchar(8) CHECK (VALUE <> '');
+  CREATE TABLE binary_values (
+    id integer PRIMARY KEY, label text NOT NULL, txt text, vc varchar(12), chr char(5), unbounded_chr bpchar,
+    i2 smallint, i4 integer, i8 bigint, dbl double precision, flag boolean, day date,
+    ts timestamp(6), ts3 timestamp(3), tstz timestamptz(6), tstz0 timestamptz(0),
+    js json, jsb jsonb, bin bytea, uid uuid, action "PointActionType", code short_code
   );
   CREATE TABLE serial_rows (id serial PRIMARY KEY, note text NOT NULL);
   CREATE TABLE cycle_a (id int PRIMARY KEY, b_id int NOT NULL);
@@ -67,6 +75,39 @@ const HARD_ROWS_SQL = `
     ('json null', 'null', 'null', NULL, NULL, NULL, NULL, NULL),
     ('empty vs null', '[]', '[]', NULL, NULL, NULL, NULL, NULL);
   UPDATE hard_values SET txt = '' WHERE label = 'empty vs null';
+
+  INSERT INTO binary_values (id, label, txt, vc, chr, unbounded_chr, js, bin)
+  SELECT i, 'unicode ' || i, t, left(t, 12), left(t, 5), t, to_json(t), convert_to(t, 'UTF8') FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i);
+
+  INSERT INTO binary_values (id, label, i2, i4, i8, dbl, flag, code) VALUES
+    (101, 'integer max', 32767, 2147483647, 9223372036854775807, 1.7976931348623157e308, true, 'ZZZZZZZZ'),
+    (102, 'integer min', -32768, -2147483648, -9223372036854775808, -2.2250738585072014e-308, false, 'a'),
+    (103, 'float edges', 0, 0, 9007199254740993, '-0', NULL, NULL),
+    (104, 'float tiny', -1, -1, -9007199254740993, 5e-324, NULL, NULL),
+    (105, 'float inf', NULL, NULL, NULL, 'Infinity', NULL, NULL),
+    (106, 'float -inf', NULL, NULL, NULL, '-Infinity', NULL, NULL),
+    (107, 'float nan', NULL, NULL, NULL, 'NaN', NULL, NULL),
+    (108, 'point one', 1, 1, 1, 0.1, NULL, NULL),
+    (109, 'not exact in binary', NULL, NULL, NULL, 0.30000000000000004, NULL, NULL);
+
+  INSERT INTO binary_values (id, label, day, ts, ts3, tstz, tstz0) VALUES
+    (201, 'leap micro', '2024-02-29', '2024-02-29 23:59:59.999999', '2024-02-29 23:59:59.999', '2025-03-30 01:30:00.123456 Europe/Berlin', '2025-03-30 01:30:00 Europe/Berlin'),
+    (202, 'epoch', '2000-01-01', '2000-01-01 00:00:00', '1999-12-31 23:59:59.999', '2000-01-01 00:00:00+00', '1999-12-31 23:59:59+00'),
+    (203, 'unix epoch', '1970-01-01', '1970-01-01 00:00:00.000001', '1970-01-01 00:00:00.001', '1970-01-01 00:00:00.000001+00', '1970-01-01 00:00:00+00'),
+    (204, 'far past', '4713-01-01 BC', '4714-11-24 00:00:00 BC', '0044-03-15 12:00:00.5 BC', '0001-01-01 00:00:00+00 BC', '0001-12-31 23:59:59+00 BC'),
+    (205, 'far future', '5874897-12-31', '294276-12-31 23:59:59.999999', '99999-01-01 00:00:00', '294276-12-31 23:59:59.999999+00', '10000-01-01 00:00:00+00'),
+    (206, 'infinite', 'infinity', 'infinity', '-infinity', '-infinity', 'infinity'),
+    (207, 'century rules', '1900-02-28', '2100-02-28 12:00:00', '1600-02-29 00:00:00', '0400-02-29 00:00:00+00', '1582-10-10 00:00:00+00'),
+    (208, 'zone offsets', '0001-01-01', '1000-06-30 08:00:00.25', '1999-01-01 00:00:00', '2026-12-01 10:00:00+05:30', '1901-12-13 20:45:52-03:30');
+
+  INSERT INTO binary_values (id, label, js, jsb, bin, uid, action) VALUES
+    (301, 'json nested', '{ "b" : 1,  "a": [null, {"x": null}], "a": "dup key kept in json" }',
+     '{"z": null, "nested": {"deep": [1, 2.50, {"k": null}]}, "big": 123456789012345678901234567890}', '\\x00ff10',
+     'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'STREAK_BONUS'),
+    (302, 'json scalars', '"just a string"', '[null, true, false, 0, -1.5e-7, "\\u00e9\\ud83d\\ude00"]', '\\x',
+     '00000000-0000-0000-0000-000000000000', 'ADMIN_ADJUSTMENT'),
+    (303, 'json null', 'null', 'null', NULL, 'ffffffff-ffff-ffff-ffff-ffffffffffff', NULL),
+    (304, 'empty', '""', '{}', '', NULL, 'DAILY_LOGIN');
 `;
 
 /** Users inserted in one statement, each referring to a user further down the file (across batch boundaries). */

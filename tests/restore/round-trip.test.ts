@@ -3,7 +3,8 @@
 // PostgreSQL itself digests it (not by re-reading the backup's JSON).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createBackup } from "../../scripts/lib/backup/index.ts";
+import { createBackup, readSummary } from "../../scripts/lib/backup/index.ts";
+import { planAgainstDatabase } from "../../scripts/lib/restore/restore-backup.ts";
 import type { RestoreReport } from "../../scripts/lib/restore/index.ts";
 import { seedDatabase } from "../../scripts/lib/seed.ts";
 import { runScript } from "../helpers/cli.ts";
@@ -52,6 +53,17 @@ describe("round trip: backup, restore into an empty database, compare in SQL", (
 
   it("leaves every table identical to the source, digested by PostgreSQL", async () => {
     assert.deepEqual(await tableDigests(target.pool), sourceDigests);
+  });
+
+  it("loaded the tables of types the binary encoder writes as binary COPY (the edge values too), the others as text", async () => {
+    const client = await target.pool.connect();
+    try {
+      const plan = await planAgainstDatabase(client, await readSummary(summaryPath), { target: target.target, mode: "skip-existing", allowSchemaMismatch: false });
+      const binary = plan.tables.filter((planned) => planned.binaryTypes !== null).map((planned) => planned.label).sort();
+      assert.deepEqual(binary, ["Achievement", "Comment", "DailyPointsLog", "Follow", "Like", "PointTransaction", "User", "UserAchievement", "binary_values", "cycle_a", "cycle_b", "serial_rows"]);
+    } finally {
+      client.release();
+    }
   });
 
   it("reports each table's rows as inserted, and the keys and indexes it rebuilt", async () => {

@@ -3,6 +3,7 @@
 export { createBackup, type BackupOptions, type BackupProgress } from "./create-backup.ts";
 export { DamagedFileError, fileDamage, readTableRowBatches, readTableRows, type ReadRowsOptions } from "./read-rows.ts";
 export { JsonRowsToCopyText } from "./json-to-copy.ts";
+export { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, binaryEncodings, copyRowsEncoder, JsonRowsToCopyBinary } from "./json-to-copy-binary.ts";
 export {
   defaultBackupDir,
   entryLabel,
@@ -18,5 +19,5 @@ export {
 } from "./summary.ts";
 export { ENCRYPTION_KEY_VARIABLE, existingSetKey, type EncryptionInfo, type SetKey } from "./encryption.ts";
 export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
-export { FORMAT_VERSION, ROW_ANNOTATION_KEY, type ColumnType } from "./row-encoding.ts";
+export { FORMAT_VERSION, ROW_ANNOTATION_KEY, valueKind, type ColumnType } from "./row-encoding.ts";
 export { RowFormatError, RowParser } from "./row-parser.ts";

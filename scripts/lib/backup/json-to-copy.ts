@@ -37,7 +37,7 @@ const COPY_ESCAPE: Record<number, Buffer> = {
  * passed their checksums, so the row is as it was written: damaged together
  * with its summary, or written by a tool this one does not read back.
  */
-function refusedRowMessage(fileName: string, row: number, reason: string): string {
+export function refusedRowMessage(fileName: string, row: number, reason: string): string {
   return (
     `${fileName}: row ${row}: ${reason}. The file matches its summary's checksums, so it was written like this ` +
     `(altered along with its summary, or by another tool). Restore from another backup set; ` +
@@ -106,7 +106,7 @@ export class JsonRowsToCopyText {
       else if (kind === Token.Number) copyBytes(row, start[column]!, end[column]!, out);
       else if (kind === Token.String) {
         if (escaped[column] === 0) copyBytes(row, start[column]! + 1, end[column]! - 1, out);
-        else unescapedString(row, start[column]!, end[column]!, out);
+        else unescapedString(row, start[column]!, end[column]!, out, COPY_TEXT);
       } else out.buffer[out.length++] = kind === Token.True ? 0x74 : 0x66;
     }
     out.buffer[out.length++] = LF;
@@ -118,7 +118,7 @@ export class JsonRowsToCopyText {
  * bytes a loop: Buffer#copy costs ~100 ns a call whatever the length (it
  * makes a view of the range), and most values here are shorter than that.
  */
-function copyBytes(source: Buffer, start: number, end: number, out: ByteOutput): void {
+export function copyBytes(source: Buffer, start: number, end: number, out: ByteOutput): void {
   const buffer = out.buffer;
   let at = out.length;
   if (end - start > 64) {
@@ -130,17 +130,35 @@ function copyBytes(source: Buffer, start: number, end: number, out: ByteOutput):
   out.length = at;
 }
 
-/** A JSON string's characters (`start`, `end` include the quotes; already checked) as COPY text. */
-function unescapedString(row: Buffer, start: number, end: number, out: ByteOutput): void {
+/** How a JSON string's escapes are written out: per one-letter escape, and for a \u escape's character. */
+export interface EscapeStyle {
+  letters: Record<number, Buffer>;
+  codePoint(code: number, out: ByteOutput): void;
+}
+
+/** COPY text's: the characters COPY gives a meaning to escaped, the others as UTF-8. */
+const COPY_TEXT: EscapeStyle = {
+  letters: COPY_ESCAPE,
+  codePoint(code, out) {
+    if (code === TAB) out.bytes(COPY_ESCAPE[0x74]!);
+    else if (code === LF) out.bytes(COPY_ESCAPE[0x6e]!);
+    else if (code === CR) out.bytes(COPY_ESCAPE[0x72]!);
+    else if (code === BACKSLASH) out.bytes(COPY_ESCAPE[BACKSLASH]!);
+    else out.bytes(Buffer.from(String.fromCodePoint(code), "utf8"));
+  },
+};
+
+/** A JSON string's characters (`start`, `end` include the quotes; already checked), its escapes written in `style`. */
+export function unescapedString(row: Buffer, start: number, end: number, out: ByteOutput, style: EscapeStyle): void {
   let from = start + 1;
   const last = end - 1;
   let backslash = row.indexOf(BACKSLASH, from);
   while (backslash !== -1 && backslash < last) {
     copyBytes(row, from, backslash, out);
     const escape = row[backslash + 1]!;
-    if (escape === 0x75) from = unicodeEscape(row, backslash, out);
+    if (escape === 0x75) from = unicodeEscape(row, backslash, out, style);
     else {
-      out.bytes(COPY_ESCAPE[escape]!);
+      out.bytes(style.letters[escape]!);
       from = backslash + 2;
     }
     backslash = row.indexOf(BACKSLASH, from);
@@ -148,19 +166,15 @@ function unescapedString(row: Buffer, start: number, end: number, out: ByteOutpu
   copyBytes(row, from, last, out);
 }
 
-/** `\uXXXX` (a surrogate pair takes two) at `at`, written as UTF-8 or a COPY escape; returns the index after it. */
-function unicodeEscape(row: Buffer, at: number, out: ByteOutput): number {
+/** `\uXXXX` (a surrogate pair takes two) at `at`, written in `style`; returns the index after it. */
+function unicodeEscape(row: Buffer, at: number, out: ByteOutput, style: EscapeStyle): number {
   let code = parseInt(row.toString("latin1", at + 2, at + 6), 16);
   let next = at + 6;
   if (code >= 0xd800 && code <= 0xdbff) {
     code = 0x10000 + ((code - 0xd800) << 10) + (parseInt(row.toString("latin1", next + 2, next + 6), 16) - 0xdc00);
     next += 6;
   }
-  if (code === TAB) out.bytes(COPY_ESCAPE[0x74]!);
-  else if (code === LF) out.bytes(COPY_ESCAPE[0x6e]!);
-  else if (code === CR) out.bytes(COPY_ESCAPE[0x72]!);
-  else if (code === BACKSLASH) out.bytes(COPY_ESCAPE[BACKSLASH]!);
-  else out.bytes(Buffer.from(String.fromCodePoint(code), "utf8"));
+  style.codePoint(code, out);
   return next;
 }
 

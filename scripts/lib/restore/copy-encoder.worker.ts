@@ -1,19 +1,19 @@
 // A worker thread of db:restore --jobs (copy-encoders.ts): turns batches of
-// a table file's JSON rows into COPY text with the same strict
-// JsonRowsToCopyText the main thread uses, one encoder per table. A refused
+// a table file's JSON rows into COPY data with the same strict encoder the
+// main thread uses (copyRowsEncoder), one encoder per table. A refused
 // row comes back as its error message, numbered by its row in the file.
 import { parentPort } from "node:worker_threads";
-import { JsonRowsToCopyText } from "../backup/json-to-copy.ts";
+import { copyRowsEncoder } from "../backup/json-to-copy-binary.ts";
 import { OperationError } from "../errors.ts";
 import type { EncoderReply, EncoderRequest } from "./copy-encoders.ts";
 
 const port = parentPort;
 if (!port) throw new Error("copy-encoder.worker.ts runs only as a worker thread (copy-encoders.ts starts it)");
 
-const encoders = new Map<number, JsonRowsToCopyText>();
+const encoders = new Map<number, ReturnType<typeof copyRowsEncoder>>();
 port.on("message", (request: EncoderRequest) => {
   if (request.kind === "table") {
-    encoders.set(request.table, new JsonRowsToCopyText(request.fileName, request.backupColumns, request.copyColumns, request.formatVersion));
+    encoders.set(request.table, copyRowsEncoder(request.fileName, request.backupColumns, request.copyColumns, request.formatVersion, request.binaryTypes));
     return;
   }
   if (request.kind === "done") {

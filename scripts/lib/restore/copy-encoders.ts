@@ -3,9 +3,10 @@
 // thread reading, checking and splitting the files and feeding COPY). Either
 // way batches come out in file order: the COPY stream is the same, and a
 // refused row names the same row number. The strict parser runs in every
-// worker exactly as on the main thread (the same JsonRowsToCopyText).
+// worker exactly as on the main thread (the same encoder, copyRowsEncoder:
+// COPY text, or binary where the plan says so).
 import type { Worker } from "node:worker_threads";
-import { JsonRowsToCopyText, type ColumnType } from "../backup/index.ts";
+import { copyRowsEncoder, type ColumnType } from "../backup/index.ts";
 import { OperationError } from "../errors.ts";
 import { startWorkerThread } from "../worker-thread.ts";
 import type { PlannedTable } from "./plan.ts";
@@ -16,7 +17,7 @@ export interface EncodedBatch {
 }
 
 export type EncoderRequest =
-  | { kind: "table"; table: number; fileName: string; backupColumns: ColumnType[]; copyColumns: string[]; formatVersion: number }
+  | { kind: "table"; table: number; fileName: string; backupColumns: ColumnType[]; copyColumns: string[]; formatVersion: number; binaryTypes: string[] | null }
   | { kind: "batch"; table: number; seq: number; firstRow: number; bytes: Uint8Array; ends: Uint32Array }
   | { kind: "done"; table: number };
 
@@ -25,9 +26,9 @@ export type EncoderReply = { seq: number; text: Uint8Array } | { seq: number; er
 /** Batches a worker may hold before the reader waits: enough to keep every worker busy while COPY drains. */
 const IN_FLIGHT_PER_WORKER = 4;
 
-/** A table's batches as COPY text, converted here. */
+/** A table's batches as COPY data, converted here. */
 export async function* encodeHere(planned: PlannedTable, batches: AsyncIterable<Buffer[]>, formatVersion: number): AsyncGenerator<EncodedBatch> {
-  const encoder = new JsonRowsToCopyText(planned.entry.file, planned.entry.columns, planned.columns, formatVersion);
+  const encoder = copyRowsEncoder(planned.entry.file, planned.entry.columns, planned.columns, formatVersion, planned.binaryTypes);
   for await (const batch of batches) yield { text: encoder.encode(batch), rows: batch.length };
 }
 
@@ -67,6 +68,7 @@ export class CopyEncoderPool {
       backupColumns: planned.entry.columns,
       copyColumns: planned.columns,
       formatVersion,
+      binaryTypes: planned.binaryTypes,
     };
     for (const worker of this.workers) worker.postMessage(setup);
     const queue: Promise<EncodedBatch>[] = [];

@@ -1,6 +1,7 @@
 // The statements that load a table. Rows arrive as COPY text (the backup
 // library's JsonRowsToCopyText), so every value goes through its type's input
-// function and comes back exactly as it was dumped. A checked load copies a
+// function and comes back exactly as it was dumped — or, for a table of the
+// types JsonRowsToCopyBinary writes exactly, in COPY's binary format. A checked load copies a
 // batch into STAGING, a temporary table with the planned columns' types, and
 // classifies it there. Every relation is schema-qualified and read with ONLY
 // (tableRelation), so an inheritance parent's statements never see its
@@ -25,7 +26,7 @@ function columnList(planned: PlannedTable): string {
 export function copyIntoSql(planned: PlannedTable, options: { staging?: boolean } = {}): string {
   const target = options.staging ? STAGING : tableKey(planned.table);
   // COPY writes identity columns' given values as INSERT … OVERRIDING SYSTEM VALUE would: the backup's values win.
-  return `COPY ${target} (${columnList(planned)}) FROM STDIN`;
+  return `COPY ${target} (${columnList(planned)}) FROM STDIN${planned.binaryTypes ? " (FORMAT binary)" : ""}`;
 }
 
 /** STAGING with the planned columns' types and nothing else (no constraints, defaults or indexes). */

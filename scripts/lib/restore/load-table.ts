@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from "../backup/index.ts";
 import { OperationError } from "../errors.ts";
 import { encodeHere, type CopyEncoderPool, type EncodedBatch } from "./copy-encoders.ts";
 import { STAGING, checkedInsertSql, copyIntoSql, createStagingSql, needsChecks } from "./load-sql.ts";
@@ -61,17 +62,29 @@ interface TableLoad {
 }
 
 /**
- * Streams COPY text into `sql` and checks that PostgreSQL stored exactly the
- * rows sent: a row the text does not delimit as the encoder meant (a stray
- * line break, an end-of-data marker) fails the restore, which rolls back.
+ * Streams COPY data (text, or binary between its header and trailer) into
+ * `sql` and checks that PostgreSQL stored exactly the rows sent: a row the
+ * text does not delimit as the encoder meant (a stray line break, an
+ * end-of-data marker) fails the restore, which rolls back.
  */
-async function copyText(client: pg.PoolClient, sql: string, text: AsyncIterable<Buffer> | Buffer[], rowsSent: () => number, file: string): Promise<void> {
+async function copyText(
+  client: pg.PoolClient,
+  sql: string,
+  text: AsyncIterable<Buffer> | Buffer[],
+  rowsSent: () => number,
+  planned: PlannedTable,
+): Promise<void> {
   const copy = client.query(copyFrom(sql));
+  async function* framed(): AsyncGenerator<Buffer> {
+    if (planned.binaryTypes) yield BINARY_COPY_HEADER;
+    yield* text;
+    if (planned.binaryTypes) yield BINARY_COPY_TRAILER;
+  }
   // Two batches converted ahead of what the socket takes (Readable.from's default is 16): enough to keep COPY fed, and memory stays at a few chunks.
-  await pipeline(Readable.from(text, { highWaterMark: READ_AHEAD_BATCHES }), copy);
+  await pipeline(Readable.from(framed(), { highWaterMark: READ_AHEAD_BATCHES }), copy);
   if (copy.rowCount !== rowsSent()) {
     throw new OperationError(
-      `${file}: PostgreSQL's COPY stored ${copy.rowCount} rows where ${rowsSent()} were sent — a bug in the row encoding: report it with this message`,
+      `${planned.entry.file}: PostgreSQL's COPY stored ${copy.rowCount} rows where ${rowsSent()} were sent — a bug in the row encoding: report it with this message`,
     );
   }
 }
@@ -85,7 +98,7 @@ async function loadPlain({ client, planned, encoded, onRows }: TableLoad): Promi
       onRows?.(rows);
     }
   }
-  await copyText(client, copyIntoSql(planned), text(), () => rows, planned.entry.file);
+  await copyText(client, copyIntoSql(planned), text(), () => rows, planned);
   return { rows, inserted: rows, skipped: 0, refusedCount: 0, refused: [] };
 }
 
@@ -97,7 +110,7 @@ async function loadChecked({ client, planned, encoded, onRows }: TableLoad): Pro
 
   let staged = 0;
   const stage = async (text: Buffer[], rows: number): Promise<void> => {
-    await copyText(client, copyIntoSql(planned, { staging: true }), text, () => rows, planned.entry.file);
+    await copyText(client, copyIntoSql(planned, { staging: true }), text, () => rows, planned);
     staged += rows;
   };
   const classify = async (): Promise<void> => {

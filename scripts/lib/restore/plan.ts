@@ -1,11 +1,11 @@
 // What a restore will do, decided before any row moves: which backup tables
 // go into which database tables (matched by schema and name), in what order,
-// which foreign keys must be deferred (self-references, cycles), and which
-// checks each row gets.
-import { entryLabel, type BackupSummary, type BackupTableEntry } from "../backup/index.ts";
+// which foreign keys must be deferred (self-references, cycles), which
+// checks each row gets, and whether its rows go as COPY text or binary.
+import { binaryEncodings, entryLabel, valueKind, type BackupSummary, type BackupTableEntry } from "../backup/index.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { MIGRATIONS_TABLE } from "../migrations-state.ts";
-import { foreignKeyOrder, referencedTable, tableKey, type ForeignKey, type TableInfo } from "../tables.ts";
+import { foreignKeyOrder, referencedTable, tableKey, type ColumnInfo, type ForeignKey, type TableInfo } from "../tables.ts";
 import type { UniqueKey } from "./catalog.ts";
 import { compareMigrations, compareTable, describeDifferences, hasDifferences, type SchemaDifferences } from "./schema-check.ts";
 
@@ -19,6 +19,12 @@ export interface PlannedTable {
   label: string;
   /** Columns written, in the table's column order: backup ∩ database, generated columns left out. */
   columns: string[];
+  /**
+   * Per column, the type whose binary COPY form it is loaded in, when every
+   * column has one the binary encoder writes and the backup recorded the
+   * same type; else null: loaded as COPY text.
+   */
+  binaryTypes: string[] | null;
   /** skip-existing: rows already present are skipped. */
   skipExisting: boolean;
   /**
@@ -154,7 +160,8 @@ export function planRestore(input: PlanInput): RestorePlan {
   const tables = order.map((table): PlannedTable => {
     const entry = entryByKey.get(tableKey(table))!;
     const inBackup = new Set(entry.columns.map((column) => column.name));
-    const columns = table.columns.filter((column) => inBackup.has(column.name) && !column.generated).map((column) => column.name);
+    const loadedColumns = table.columns.filter((column) => inBackup.has(column.name) && !column.generated);
+    const columns = loadedColumns.map((column) => column.name);
     const loaded = (names: string[]) => names.every((column) => columns.includes(column));
     const keyed = table.primaryKey.length > 0 && loaded(table.primaryKey);
     return {
@@ -162,6 +169,7 @@ export function planRestore(input: PlanInput): RestorePlan {
       entry,
       label: entryLabel(summary, entry),
       columns,
+      binaryTypes: binaryTypesOf(loadedColumns, entry, summary.formatVersion),
       skipExisting,
       matchWholeRows: skipExisting && !keyed,
       uniqueChecks: skipExisting ? (input.uniqueKeys.get(tableKey(table)) ?? []).filter((key) => loaded(key.columns)) : [],
@@ -172,6 +180,19 @@ export function planRestore(input: PlanInput): RestorePlan {
     };
   });
   return { tables, deferredForeignKeys, differences, warnings };
+}
+
+/**
+ * A domain's values are written as its own type's are (a JSON string), which
+ * is the base type's form only for string-like bases: a domain over a number,
+ * boolean or jsonb keeps its table on COPY text.
+ */
+function binaryTypesOf(columns: ColumnInfo[], entry: BackupTableEntry, formatVersion: number): string[] | null {
+  const backupTypes = new Map(entry.columns.map((column) => [column.name, column.type]));
+  const types = columns.map((column) => column.binaryType);
+  const written = (column: ColumnInfo) =>
+    backupTypes.get(column.name) === column.type && valueKind(column.type, formatVersion) === valueKind(column.binaryType, formatVersion);
+  return columns.every(written) && binaryEncodings(types) !== null ? types : null;
 }
 
 /** Replace empties the selected tables; a table outside the selection that references one would lose its rows too. */
