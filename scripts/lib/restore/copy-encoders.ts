@@ -26,8 +26,16 @@ export type EncoderReply = { seq: number; text: Uint8Array } | { seq: number; er
 /** Batches a worker may hold before the reader waits: enough to keep every worker busy while COPY drains. */
 const IN_FLIGHT_PER_WORKER = 4;
 
+/**
+ * A table file's rows (readTableRowBatches) as COPY data: converted by the
+ * worker threads of `encoders` (--jobs), else here. `formatVersion`: the set's.
+ */
+export function encodeRows(planned: PlannedTable, batches: AsyncIterable<Buffer[]>, formatVersion: number, encoders?: CopyEncoderPool): AsyncIterable<EncodedBatch> {
+  return encoders ? encoders.encode(planned, batches, formatVersion) : encodeHere(planned, batches, formatVersion);
+}
+
 /** A table's batches as COPY data, converted here. */
-export async function* encodeHere(planned: PlannedTable, batches: AsyncIterable<Buffer[]>, formatVersion: number): AsyncGenerator<EncodedBatch> {
+async function* encodeHere(planned: PlannedTable, batches: AsyncIterable<Buffer[]>, formatVersion: number): AsyncGenerator<EncodedBatch> {
   const encoder = copyRowsEncoder(planned.entry.file, planned.entry.columns, planned.columns, formatVersion, planned.binaryTypes);
   for await (const batch of batches) yield { text: encoder.encode(batch), rows: batch.length };
 }

@@ -91,8 +91,9 @@ export async function dropForBulkLoad(client: pg.PoolClient, tables: TableRef[])
 const REBUILD_MEMORY = { maintenance_work_mem: "512MB" };
 
 /**
- * Builds back what dropForBulkLoad dropped; a violated key throws (and the
- * transaction rolls back). `parallelWorkers`: the server processes each index
+ * Builds back `dropped` — what dropForBulkLoad dropped, or a part of it (a
+ * table's keys and indexes once its rows are in; the foreign keys last), in
+ * its order; a violated key throws (and the transaction rolls back). `parallelWorkers`: the server processes each index
  * build may use beside this one (max_parallel_maintenance_workers; the
  * server's own setting when undefined).
  */

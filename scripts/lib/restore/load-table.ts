@@ -8,7 +8,7 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER } from "../backup/index.ts";
 import { OperationError } from "../errors.ts";
-import { encodeHere, type CopyEncoderPool, type EncodedBatch } from "./copy-encoders.ts";
+import type { EncodedBatch } from "./copy-encoders.ts";
 import { STAGING, checkedInsertSql, copyIntoSql, createStagingSql, needsChecks } from "./load-sql.ts";
 import type { PlannedTable } from "./plan.ts";
 
@@ -37,19 +37,15 @@ export interface TableLoadResult {
 }
 
 /**
- * `batches`: the table file's rows (readTableRowBatches); `formatVersion`:
- * the set's; `onRows` reports the rows sent so far; `encoders`: worker
- * threads to convert the rows in (--jobs), else they are converted here.
+ * `encoded`: the table file's rows as COPY data (encodeRows in
+ * copy-encoders.ts); `onRows` reports the rows sent so far.
  */
 export async function loadTable(
   client: pg.PoolClient,
   planned: PlannedTable,
-  batches: AsyncIterable<Buffer[]>,
-  formatVersion: number,
+  encoded: AsyncIterable<EncodedBatch>,
   onRows?: (rowsDone: number) => void,
-  encoders?: CopyEncoderPool,
 ): Promise<TableLoadResult> {
-  const encoded = encoders ? encoders.encode(planned, batches, formatVersion) : encodeHere(planned, batches, formatVersion);
   const load: TableLoad = { client, planned, encoded, onRows };
   return needsChecks(planned) ? loadChecked(load) : loadPlain(load);
 }

@@ -3,7 +3,9 @@
 // whole restore lands or nothing changes. Each loaded file is read once and
 // verified as it loads (single-pass.ts). User triggers are off for the load
 // (triggers.ts). In empty and replace mode the tables' indexes and keys are
-// dropped first and rebuilt after the load (index-rebuild.ts). Sequences are
+// dropped first and rebuilt after the load (index-rebuild.ts): each table's
+// keys and indexes as soon as its rows are in — while the next file is read
+// and converted ahead (read-ahead.ts) — and the foreign keys last. Sequences are
 // set last (sequences.ts). A dry run does all of it and rolls back, so its
 // counts are exactly what a real run would do.
 import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas } from "../backup/index.ts";
@@ -16,9 +18,10 @@ import { discoverTables, schemaFromUrl, tableRelation } from "../tables.ts";
 import type pg from "pg";
 import { foreignKeysInto, uniqueKeys } from "./catalog.ts";
 import { deferForeignKeys } from "./constraints.ts";
-import { CopyEncoderPool } from "./copy-encoders.ts";
-import { dropForBulkLoad, rebuildAfterLoad } from "./index-rebuild.ts";
+import { CopyEncoderPool, encodeRows } from "./copy-encoders.ts";
+import { dropForBulkLoad, rebuildAfterLoad, type DroppedDefinition } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
+import { readAhead, type ReadAhead } from "./read-ahead.ts";
 import { planRestore, type PlannedTable, type RestoreMode, type RestorePlan } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
@@ -26,6 +29,13 @@ import { restoreSequences } from "./sequences.ts";
 import { loadFailureCause, verifyBeforeLoad } from "./single-pass.ts";
 import { disableUserTriggers } from "./triggers.ts";
 import { finishLoad, inLoadTransaction, lockTables, REBUILDING } from "./load-transaction.ts";
+
+/**
+ * How much of the next table's COPY data is read and converted ahead while
+ * the server builds the previous table's indexes (about 0.7 s of converting
+ * here; most index builds of 100,000 users' tables take that long or more).
+ */
+const READ_AHEAD_BYTES = 48 * 1024 * 1024;
 
 export interface RestoreProgress {
   table: string;
@@ -126,34 +136,54 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
           report.deferredForeignKeys = deferred.map((fk) => fk.name);
           await deferForeignKeys(client, deferred);
           if (jobs > 1) encoders = new CopyEncoderPool(jobs - 1);
-          for (const planned of plan.tables) {
-            step(planned.label);
-            const rows = readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true });
-            const totalRows = planned.entry.rows;
-            const onRows = (done: number) => options.onProgress?.({ table: planned.label, rows: done, totalRows });
-            const loaded = await loadTable(client, planned, rows, summary.formatVersion, onRows, encoders).catch(async (error: unknown) => {
-              throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
-            });
-            const tableReport: TableReport = {
-              table: planned.label,
-              rows: loaded.rows,
-              inserted: loaded.inserted,
-              skipped: loaded.skipped,
-              replaced: replaced.get(planned.label) ?? 0,
-              refused: loaded.refusedCount,
-            };
-            report.tables.push(tableReport);
-            report.refusedRows.push(...loaded.refused);
-            options.onTableDone?.(tableReport);
+          const encoded = (planned: PlannedTable) =>
+            encodeRows(planned, readTableRowBatches(summaryPath, planned.entry, { encryptionKey: options.encryptionKey, singlePass: true }), summary.formatVersion, encoders);
+          const rebuildOptions = { parallelWorkers: options.jobs === undefined ? undefined : jobs - 1 };
+          let rebuildMs = 0;
+          const rebuild = async (items: DroppedDefinition[]) => {
+            const started = performance.now();
+            await rebuildAfterLoad(client, items, rebuildOptions);
+            rebuildMs += performance.now() - started;
+          };
+          let ahead: ReadAhead | null = null;
+          try {
+            for (const [index, planned] of plan.tables.entries()) {
+              step(planned.label);
+              const totalRows = planned.entry.rows;
+              const onRows = (done: number) => options.onProgress?.({ table: planned.label, rows: done, totalRows });
+              const loaded = await loadTable(client, planned, ahead ?? encoded(planned), onRows).catch(async (error: unknown) => {
+                throw await loadFailureCause(error, summaryPath, planned.entry, options.encryptionKey);
+              });
+              ahead = null;
+              const tableReport: TableReport = {
+                table: planned.label,
+                rows: loaded.rows,
+                inserted: loaded.inserted,
+                skipped: loaded.skipped,
+                replaced: replaced.get(planned.label) ?? 0,
+                refused: loaded.refusedCount,
+              };
+              report.tables.push(tableReport);
+              report.refusedRows.push(...loaded.refused);
+              options.onTableDone?.(tableReport);
+              const own = dropped.filter((item) => item.kind !== "foreign key" && item.schema === planned.table.schema && item.table === planned.table.name);
+              if (own.length === 0) continue;
+              const following = plan.tables[index + 1];
+              if (following) ahead = readAhead(encoded(following), READ_AHEAD_BYTES);
+              step(REBUILDING);
+              await rebuild(own);
+            }
+          } finally {
+            await ahead?.cancel();
           }
           step(REBUILDING);
-          if (dropped.length > 0) options.onStep?.(`rebuilding ${dropped.length} indexes and keys dropped for the load …`);
-          const rebuildStarted = performance.now();
-          await rebuildAfterLoad(client, dropped, { parallelWorkers: options.jobs === undefined ? undefined : jobs - 1 });
+          const foreignKeys = dropped.filter((item) => item.kind === "foreign key");
+          if (foreignKeys.length > 0) options.onStep?.(`checking ${foreignKeys.length} foreign keys dropped for the load …`);
+          await rebuild(foreignKeys);
           report.rebuilt = {
-            keysAndIndexes: dropped.filter((item) => item.kind !== "foreign key").length,
-            foreignKeys: dropped.filter((item) => item.kind === "foreign key").length,
-            durationMs: Math.round(performance.now() - rebuildStarted),
+            keysAndIndexes: dropped.length - foreignKeys.length,
+            foreignKeys: foreignKeys.length,
+            durationMs: Math.round(rebuildMs),
           };
           await finishLoad(client, step, report, {
             deferred,

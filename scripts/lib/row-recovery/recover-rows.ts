@@ -13,6 +13,7 @@ import { createPool, quoteIdent } from "../db.ts";
 import { OperationError, UsageError } from "../errors.ts";
 import { redactForLog } from "../redact.ts";
 import { deferForeignKeys } from "../restore/constraints.ts";
+import { encodeRows } from "../restore/copy-encoders.ts";
 import { loadTable } from "../restore/load-table.ts";
 import { selectEntries, type PlannedTable } from "../restore/plan.ts";
 import { finishLoad, inLoadTransaction, lockTables } from "../restore/load-transaction.ts";
@@ -114,7 +115,7 @@ export async function recoverRows(options: RowRecoveryOptions): Promise<RowRecov
         for (const table of found.tables) {
           if (table.rows.length === 0 && table.present === 0) continue;
           step(table.planned.label);
-          const loaded = table.rows.length > 0 ? await loadTable(client, table.planned, batches(table.rows), summary.formatVersion) : null;
+          const loaded = table.rows.length > 0 ? await loadTable(client, table.planned, encodeRows(table.planned, batches(table.rows), summary.formatVersion)) : null;
           report.tables.push({
             table: table.planned.label,
             restored: loaded?.inserted ?? 0,
