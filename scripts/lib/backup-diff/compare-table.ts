@@ -42,7 +42,7 @@ export interface TableComparison {
 
 export interface CompareOptions {
   show: number;
-  /** Rows of one side held in memory at once; a larger table spills to disk. */
+  /** Rows held in memory at once: out of step (aligned), or of one side (hash join); beyond it, the hash join spills to disk. */
   rowBudget: number;
   /** Where the scratch directory goes (default: the system's temporary directory). */
   scratchParent?: string;

@@ -23,7 +23,7 @@ export interface DiffOptions {
   /** Keys shown per kind of difference and table. */
   show: number;
   encryptionKey?: string;
-  /** Rows of one side a table may hold in memory before it spills to disk (tests lower it). */
+  /** Rows out of step a table's aligned comparison may hold, and rows of one side its hash join may, before it spills to disk (tests lower it). */
   rowBudget?: number;
   scratchParent?: string;
 }
