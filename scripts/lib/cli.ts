@@ -4,8 +4,7 @@
 import path from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { PROJECT_ROOT } from "./config.ts";
-import { exitCodeOf } from "./errors.ts";
-import { describeDatabaseError } from "./db.ts";
+import { describeDatabaseError, exitCodeOf } from "./errors.ts";
 import { redactForLog } from "./redact.ts";
 
 export const EXIT_OK = 0;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { maskEmail, maskWallet, redactCredentials, redactForLog } from "../../scripts/lib/redact.ts";
-import { describeDatabaseError } from "../../scripts/lib/db.ts";
+import { describeDatabaseError } from "../../scripts/lib/errors.ts";
 
 describe("redaction", () => {
   it("removes passwords from URLs and password parameters", () => {

@@ -10,8 +10,8 @@
 import { Readable } from "node:stream";
 import pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
-import { describeDatabaseError, poolConfigFromUrl } from "../db.ts";
-import { OperationError } from "../errors.ts";
+import { poolConfigFromUrl } from "../db.ts";
+import { describeDatabaseError, OperationError } from "../errors.ts";
 import { countTableRows, discoverTables, tableKey, type TableInfo } from "../tables.ts";
 import { copyOut } from "../backup/copy-out.ts";
 import { CopyRowsToJson, JsonArrayFile } from "../backup/copy-to-json.ts";

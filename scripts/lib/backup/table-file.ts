@@ -4,8 +4,7 @@
 // and the summary's entry for it.
 import { Readable, type Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { describeDatabaseError } from "../db.ts";
-import { OperationError } from "../errors.ts";
+import { describeDatabaseError, OperationError } from "../errors.ts";
 import type { PendingObject } from "../repository/index.ts";
 import type { TableInfo } from "../tables.ts";
 import { CopyRowsToJson, JsonArrayFile, OUTPUT_BATCH_BYTES } from "./copy-to-json.ts";

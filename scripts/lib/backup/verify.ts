@@ -7,8 +7,8 @@
 import path from "node:path";
 import pg from "pg";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
-import { describeDatabaseError, poolConfigFromUrl } from "../db.ts";
-import { OperationError } from "../errors.ts";
+import { poolConfigFromUrl } from "../db.ts";
+import { describeDatabaseError, OperationError } from "../errors.ts";
 import { discoverTables, tableKey, tableLabel, tableRelation } from "../tables.ts";
 import type { SetKey } from "./encryption.ts";
 import { jsonArrayRowBatches } from "./json-array.ts";

@@ -4,7 +4,8 @@
 // counts at most ROW_CAP matches and stops at a statement_timeout; a table the
 // planner estimates above LARGE_TABLE_ROWS is named as a full scan up front.
 import type pg from "pg";
-import { describeDatabaseError, quoteIdent, withTransaction } from "../db.ts";
+import { quoteIdent, withTransaction } from "../db.ts";
+import { describeDatabaseError } from "../errors.ts";
 import type { Finding, LiveCheck, Severity } from "./findings.ts";
 
 const ROW_CAP = 1_000_000;

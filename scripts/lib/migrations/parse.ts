@@ -3,6 +3,7 @@
 // comments come from PostgreSQL's scanner, so a keyword inside a comment,
 // string or quoted identifier is never mistaken for a statement.
 import type { Node } from "libpg-query";
+import { createRequire } from "node:module";
 import v8 from "node:v8";
 import { OperationError } from "../errors.ts";
 
@@ -59,13 +60,16 @@ let parser: Parser | undefined;
  * which a command's --help or a migration with nothing to lint must not wait
  * for. Liftoff only: V8's optimising tier recompiles the parser in the
  * background, which on two busy cores made the first 200 parses ~4× slower
- * than Liftoff code alone (measured).
+ * than Liftoff code alone (measured). require(), not import(): import() runs
+ * this CommonJS package through Node's ESM loader (which scans its files for
+ * export names first), and the first parse came tens of milliseconds later
+ * (measured).
  */
 export function loadParser(): Promise<void> | void {
   if (parser) return;
   loaded ??= (async () => {
     v8.setFlagsFromString("--liftoff-only");
-    const module = await import("libpg-query");
+    const module = createRequire(import.meta.url)("libpg-query") as Parser;
     await module.loadModule();
     parser = module;
   })();

@@ -4,8 +4,7 @@
 // set, then COMMIT, or ROLLBACK for refused rows and dry runs), and the one
 // line a failure anywhere in it becomes.
 import type pg from "pg";
-import { describeDatabaseError } from "../db.ts";
-import { OperationError, UsageError } from "../errors.ts";
+import { describeDatabaseError, OperationError, UsageError } from "../errors.ts";
 import { tableRelation, type ForeignKey, type TableInfo } from "../tables.ts";
 import { checkDeferredForeignKeys } from "./constraints.ts";
 import type { SequenceOutcome, SequenceReset } from "./sequences.ts";
