@@ -278,8 +278,8 @@ function float8(row: Buffer, token: Token, start: number, end: number): number {
   if (token === Token.String) return SPECIAL_FLOATS[text] ?? refuse(`${text} is not a number`);
   if (token !== Token.Number) refuse("not a number");
   const value = Number(text);
-  const mantissa = text.split(/[eE]/)[0]!;
-  if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(mantissa))) refuse(`${text} is out of range for double precision`);
+  const underflow = value === 0 && /[1-9]/.test(text.split(/[eE]/)[0]!);
+  if (!Number.isFinite(value) || underflow) refuse(`${text} is out of range for double precision`);
   return value;
 }
 
@@ -292,8 +292,10 @@ function civilDays(year: number, month: number, day: number): number {
   return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
+  if (month !== 2) return DAYS_IN_MONTH[month - 1]!;
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
@@ -320,7 +322,9 @@ function daysOf(written: number, month: number, day: number, bc: boolean): numbe
  */
 function canonicalDays(row: Buffer, from: number): number | null {
   if (row[from + 4] !== 0x2d || row[from + 7] !== 0x2d) return null;
-  const [year, month, day] = [digits(row, from, 4), digits(row, from + 5, 2), digits(row, from + 8, 2)];
+  const year = digits(row, from, 4);
+  const month = digits(row, from + 5, 2);
+  const day = digits(row, from + 8, 2);
   return year < 0 || month < 0 || day < 0 ? null : daysOf(year, month, day, false);
 }
 
@@ -337,6 +341,9 @@ function date(value: string): number {
 }
 
 const INFINITY = 2n ** 63n - 1n;
+
+/** What a fraction of n digits is multiplied by to give microseconds. */
+const FRACTION_SCALE = [1, 100_000, 10_000, 1000, 100, 10, 1];
 
 /** Microseconds from a day's count and its time of day (seconds, microseconds), exact. */
 function microseconds(days: number, seconds: number, micros: number): number | bigint {
@@ -357,7 +364,9 @@ function canonicalTimestamp(row: Buffer, token: Token, start: number, end: numbe
     to -= 3;
   }
   if (row[from + 10] !== 0x20 || row[from + 13] !== 0x3a || row[from + 16] !== 0x3a) return null;
-  const [h, m, s] = [digits(row, from + 11, 2), digits(row, from + 14, 2), digits(row, from + 17, 2)];
+  const h = digits(row, from + 11, 2);
+  const m = digits(row, from + 14, 2);
+  const s = digits(row, from + 17, 2);
   if (h < 0 || m < 0 || s < 0) return null;
   let micros = 0;
   const fraction = to - from - 20;
@@ -365,7 +374,7 @@ function canonicalTimestamp(row: Buffer, token: Token, start: number, end: numbe
     if (row[from + 19] !== 0x2e || fraction < 1 || fraction > 6) return null;
     const value = digits(row, from + 20, fraction);
     if (value < 0) return null;
-    micros = value * 10 ** (6 - fraction);
+    micros = value * FRACTION_SCALE[fraction]!;
   }
   const days = canonicalDays(row, from);
   if (days === null) return null;
