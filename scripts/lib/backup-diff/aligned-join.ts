@@ -83,11 +83,11 @@ export async function alignedJoin(
     if (moveA) {
       const read = advance(sideA);
       if (read) await read;
-    };
+    }
     if (moveB) {
       const read = advance(sideB);
       if (read) await read;
-    };
+    }
   }
   for (const [side, other] of [[sideA, sideB], [sideB, sideA]] as const) {
     while (side.current) {
