@@ -6,12 +6,16 @@
 // keys themselves, so a collision of two hashes is never taken for a duplicate.
 import { eachRow, type SideRows } from "./side-rows.ts";
 
+/** 4 Mi hashes, 32 MB. */
+const MAX_FIRST_ALLOCATION = 1 << 22;
+
 export class KeyHashes {
   private hashes: Float64Array;
   private length = 0;
 
+  /** `expectedRows`: the side's count (a summary's claim, untrusted: the first allocation is capped, and grows as needed). */
   constructor(expectedRows: number) {
-    this.hashes = new Float64Array(Math.max(1024, expectedRows));
+    this.hashes = new Float64Array(Math.min(Math.max(1024, expectedRows), MAX_FIRST_ALLOCATION));
   }
 
   add(hash: number): void {

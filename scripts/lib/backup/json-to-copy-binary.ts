@@ -20,7 +20,7 @@
 //   uuid, bytea                                 -> their bytes
 import { ByteOutput } from "../byte-output.ts";
 import { OperationError } from "../errors.ts";
-import { copyBytes, JsonRowsToCopyText, refusedRowMessage, unescapedString, type EscapeStyle } from "./json-to-copy.ts";
+import { copyBytes, copyColumnIndexes, JsonRowsToCopyText, refusedRowMessage, unescapedString, type EscapeStyle } from "./json-to-copy.ts";
 import { ValueKind, type ColumnType } from "./row-encoding.ts";
 import { RowFormatError, RowParser, Token } from "./row-parser.ts";
 
@@ -123,11 +123,7 @@ export class JsonRowsToCopyBinary {
     private readonly encodings: Encoding[],
   ) {
     this.parser = new RowParser(backupColumns, formatVersion);
-    this.output = copyColumns.map((name) => {
-      const index = backupColumns.findIndex((column) => column.name === name);
-      if (index === -1) throw new Error(`column ${name} is not in ${fileName}`);
-      return index;
-    });
+    this.output = copyColumnIndexes(fileName, backupColumns, copyColumns);
     this.names = copyColumns;
   }
 

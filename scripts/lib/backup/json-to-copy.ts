@@ -45,6 +45,15 @@ export function refusedRowMessage(fileName: string, row: number, reason: string)
   );
 }
 
+/** The file's column index of each COPY column. */
+export function copyColumnIndexes(fileName: string, backupColumns: ColumnType[], copyColumns: string[]): number[] {
+  return copyColumns.map((name) => {
+    const index = backupColumns.findIndex((column) => column.name === name);
+    if (index === -1) throw new Error(`column ${name} is not in ${fileName}`);
+    return index;
+  });
+}
+
 export class JsonRowsToCopyText {
   /** Rows encoded so far; a malformed row is named by its number in the file. */
   rows = 0;
@@ -64,11 +73,7 @@ export class JsonRowsToCopyText {
     formatVersion: number,
   ) {
     this.parser = new RowParser(backupColumns, formatVersion);
-    this.output = copyColumns.map((name) => {
-      const index = backupColumns.findIndex((column) => column.name === name);
-      if (index === -1) throw new Error(`column ${name} is not in ${fileName}`);
-      return index;
-    });
+    this.output = copyColumnIndexes(fileName, backupColumns, copyColumns);
   }
 
   /** The COPY text of a batch of rows (each a row's JSON bytes as readTableRowBatches gives them). */
