@@ -11,6 +11,12 @@ export interface ReadAhead extends AsyncIterable<EncodedBatch> {
   cancel(): Promise<void>;
 }
 
+/**
+ * The memory a batch holds: its whole allocation, which an encoder reserves
+ * generously (a binary batch's can be twice its bytes), not only its bytes.
+ */
+const heldBy = (batch: EncodedBatch) => batch.text.buffer.byteLength;
+
 /** Starts taking `source` now, holding at most about `limitBytes` of it until it is iterated (once). */
 export function readAhead(source: AsyncIterable<EncodedBatch>, limitBytes: number): ReadAhead {
   const iterator = source[Symbol.asyncIterator]();
@@ -35,7 +41,7 @@ export function readAhead(source: AsyncIterable<EncodedBatch>, limitBytes: numbe
         const next = await iterator.next();
         if (next.done) break;
         held.push(next.value);
-        heldBytes += next.value.text.length;
+        heldBytes += heldBy(next.value);
         notify();
       }
     } catch (error) {
@@ -59,7 +65,7 @@ export function readAhead(source: AsyncIterable<EncodedBatch>, limitBytes: numbe
         for (;;) {
           const batch = held.shift();
           if (batch) {
-            heldBytes -= batch.text.length;
+            heldBytes -= heldBy(batch);
             notify();
             yield batch;
             continue;
