@@ -118,8 +118,8 @@ function duplicateKey(source: string, key: string, layout: Layout): OperationErr
 export async function compareTable(a: TableSide, b: TableSide, options: CompareOptions): Promise<TableComparison> {
   const layout = layoutOf(a, b);
   // Nothing is read before the rows are asked for; the live side reads the compared columns in A's order.
-  const rowsOf = (side: TableSide) => new SideRows(side, side.read(layout.common), layout, values);
   const values = new RowValues(layout, a.read(layout.common).columns, b.read(layout.common).columns, a.formatVersion === b.formatVersion ? a.formatVersion : null);
+  const rowsOf = (side: TableSide) => new SideRows(side, side.read(layout.common), layout, values);
   let findings = new Findings(layout, values, options.show);
   if (layout.keyed && (await compareAligned(layout, a, b, rowsOf, findings, { whole: values.whole, rowBudget: options.rowBudget }))) {
     return comparison(layout, findings, 1);
