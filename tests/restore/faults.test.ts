@@ -188,6 +188,25 @@ describe("restore faults", () => {
     }
   });
 
+  it("fails, changing nothing, when the data breaks a foreign key of the target — checked as soon as both its tables are loaded", async () => {
+    // A key the source never had: no comment's text is a username.
+    await target.pool.query(`ALTER TABLE "Comment" ADD CONSTRAINT "Comment_text_extra_fkey" FOREIGN KEY ("text") REFERENCES "User" ("username")`);
+    try {
+      const withExtra = await schemaDefinitions(target.pool);
+      const result = await runScript("db-restore", ["--from", summaryPath], { DATABASE_URL: target.url });
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /violates foreign key constraint "Comment_text_extra_fkey".*rebuilding indexes and keys; nothing was changed.*drop that key, then restore again/);
+      assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+      // Checked right after Comment's rows, while the next file was read ahead: no table after it was loaded.
+      assert.match(result.stdout, /^ {2}Comment: \d+ rows read, \d+ inserted$/m);
+      assert.doesNotMatch(result.stdout, /^ {2}(DailyPointsLog|Follow|PointTransaction|UserAchievement|Like): \d+ rows read/m);
+      assert.equal(await totalRows(target), 0);
+      assert.deepEqual(await schemaDefinitions(target.pool), withExtra);
+    } finally {
+      await target.pool.query(`ALTER TABLE "Comment" DROP CONSTRAINT "Comment_text_extra_fkey"`);
+    }
+  });
+
   it("gives up, changing nothing, when another session holds a lock on a table", async () => {
     const holder = await target.pool.connect();
     try {

@@ -27,12 +27,16 @@ export interface DroppedDefinition {
   kind: "foreign key" | "constraint" | "index";
   /** pg_get_constraintdef / pg_get_indexdef text, read in this session (same search_path as the rebuild). */
   definition: string;
+  /** A foreign key's referenced table. */
+  references?: TableRef;
 }
 
 const FOREIGN_KEYS = `
-  SELECT c.oid::text AS oid, n.nspname AS schema, t.relname AS table, c.conname AS name, 'foreign key' AS kind, pg_get_constraintdef(c.oid) AS definition
+  SELECT c.oid::text AS oid, n.nspname AS schema, t.relname AS table, c.conname AS name, 'foreign key' AS kind, pg_get_constraintdef(c.oid) AS definition,
+         json_build_object('schema', rn.nspname, 'name', r.relname) AS "references"
     FROM pg_constraint c
     JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+    JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
    WHERE c.contype = 'f' AND c.conparentid = 0 AND t.oid IN (SELECT to_regclass(name) FROM unnest($1::text[]) AS name)
      AND t.relkind = 'r' AND NOT t.relispartition AND pg_has_role(t.relowner, 'USAGE')
      AND obj_description(c.oid, 'pg_constraint') IS NULL
@@ -79,7 +83,7 @@ export async function dropForBulkLoad(client: pg.PoolClient, tables: TableRef[])
         : `DROP INDEX ${qualifiedName(index.schema, index.name)}`,
     );
   }
-  return [...indexes, ...foreignKeys.map(({ schema, table, name, kind, definition }) => ({ schema, table, name, kind, definition }))];
+  return [...indexes, ...foreignKeys.map(({ schema, table, name, kind, definition, references }) => ({ schema, table, name, kind, definition, references }))];
 }
 
 /**

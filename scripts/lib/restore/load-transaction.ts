@@ -97,7 +97,7 @@ export function loadFailure(error: unknown, step: string): Error {
     );
   }
   const base = error instanceof OperationError ? error.message : describeDatabaseError(error);
-  const detail = (error as { detail?: string }).detail;
+  const detail = oneLineDetail((error as { detail?: string }).detail);
   const where = step.startsWith("(") ? step.slice(1, -1) : `loading ${step}`;
   const suffix = error instanceof OperationError ? "" : ` — the restore failed at ${where}`;
   const next =
@@ -106,4 +106,14 @@ export function loadFailure(error: unknown, step: string): Error {
         "migrations (pnpm run db:status shows them) or drop that key, then restore again."
       : "";
   return new OperationError(`${base}${detail ? ` (${detail})` : ""}${suffix}; nothing was changed (the transaction was rolled back).${next}`);
+}
+
+/** How much of PostgreSQL's detail is kept: it quotes the key's values, and a text value can be a whole comment. */
+const DETAIL_CHARS = 200;
+
+/** PostgreSQL's detail on one line (a quoted value's line breaks as \\n), cut at DETAIL_CHARS. */
+function oneLineDetail(detail: string | undefined): string | undefined {
+  if (!detail) return undefined;
+  const line = detail.replace(/\r?\n/g, "\\n");
+  return line.length <= DETAIL_CHARS ? line : `${line.slice(0, DETAIL_CHARS)}…`;
 }

@@ -4,8 +4,9 @@
 // verified as it loads (single-pass.ts). User triggers are off for the load
 // (triggers.ts). In empty and replace mode the tables' indexes and keys are
 // dropped first and rebuilt after the load (index-rebuild.ts): each table's
-// keys and indexes as soon as its rows are in — while the next file is read
-// and converted ahead (read-ahead.ts) — and the foreign keys last. Sequences are
+// keys and indexes as soon as its rows are in, each foreign key as soon as
+// both its tables are (rebuild-schedule.ts) — while the next file is read
+// and converted ahead (read-ahead.ts). Sequences are
 // set last (sequences.ts). A dry run does all of it and rolls back, so its
 // counts are exactly what a real run would do.
 import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas } from "../backup/index.ts";
@@ -22,6 +23,7 @@ import { CopyEncoderPool, encodeRows } from "./copy-encoders.ts";
 import { dropForBulkLoad, rebuildAfterLoad, type DroppedDefinition } from "./index-rebuild.ts";
 import { loadTable } from "./load-table.ts";
 import { readAhead, type ReadAhead } from "./read-ahead.ts";
+import { RebuildSchedule } from "./rebuild-schedule.ts";
 import { planRestore, type PlannedTable, type RestoreMode, type RestorePlan } from "./plan.ts";
 import type { RestoreReport, TableReport } from "./report.ts";
 import type { BackupSummary } from "../backup/index.ts";
@@ -145,6 +147,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
             await rebuildAfterLoad(client, items, rebuildOptions);
             rebuildMs += performance.now() - started;
           };
+          const schedule = new RebuildSchedule(dropped, tables);
           let ahead: ReadAhead | null = null;
           try {
             for (const [index, planned] of plan.tables.entries()) {
@@ -166,23 +169,24 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
               report.tables.push(tableReport);
               report.refusedRows.push(...loaded.refused);
               options.onTableDone?.(tableReport);
-              const own = dropped.filter((item) => item.kind !== "foreign key" && item.schema === planned.table.schema && item.table === planned.table.name);
-              if (own.length === 0) continue;
+              const now = schedule.afterLoad(planned.table);
+              if (now.length === 0) continue;
               const following = plan.tables[index + 1];
               if (following) ahead = readAhead(encoded(following), READ_AHEAD_BYTES);
               step(REBUILDING);
-              await rebuild(own);
+              await rebuild(now);
             }
           } finally {
             await ahead?.cancel();
           }
           step(REBUILDING);
-          const foreignKeys = dropped.filter((item) => item.kind === "foreign key");
-          if (foreignKeys.length > 0) options.onStep?.(`checking ${foreignKeys.length} foreign keys dropped for the load …`);
-          await rebuild(foreignKeys);
+          const lastForeignKeys = schedule.remaining();
+          if (lastForeignKeys.length > 0) options.onStep?.(`checking ${lastForeignKeys.length} foreign keys dropped for the load …`);
+          await rebuild(lastForeignKeys);
+          const foreignKeys = dropped.filter((item) => item.kind === "foreign key").length;
           report.rebuilt = {
-            keysAndIndexes: dropped.length - foreignKeys.length,
-            foreignKeys: foreignKeys.length,
+            keysAndIndexes: dropped.length - foreignKeys,
+            foreignKeys,
             durationMs: Math.round(rebuildMs),
           };
           await finishLoad(client, step, report, {
