@@ -1,12 +1,12 @@
 // When each definition dropped for the load (index-rebuild.ts) is built back:
 // a table's keys and indexes as soon as its rows are in, and a foreign key as
 // soon as its table and the table it references are both loaded with their
-// keys — while the client reads the next file ahead (read-ahead.ts). Checking
-// a foreign key runs in one server process, leaving a core to the client's
-// conversion; checked at the end, as pg_restore does, they kept the client
-// idle. A foreign key into a table this restore does not load by that name
-// (a partitioned table, whose partitions are loaded, or a table outside
-// --tables) is checked after every table is loaded.
+// keys — while the client reads the next file ahead (read-ahead.ts) — so that
+// data breaking a key fails the restore right after those two tables, not
+// after every table (pg_restore checks them all at the end). A foreign key
+// into a table this restore does not load by that name (a partitioned table,
+// whose partitions are loaded, or a table outside --tables) is checked after
+// every table is loaded.
 import { tableKey, type TableRef } from "../tables.ts";
 import type { DroppedDefinition } from "./index-rebuild.ts";
 
