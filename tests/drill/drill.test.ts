@@ -166,6 +166,20 @@ describe("db:restore-drill", () => {
     assert.match(drillLine(otherSummary), /this set was never drilled/);
   });
 
+  it("fails an encrypted set drilled with a wrong key, and db:status does not count that report under the right key", async () => {
+    const dir = await tempDir("drill-wrong-key");
+    scratch.push(dir);
+    const set = await createBackup({ target: db.target, outDir: dir, kind: "manual", encryptionKey: KEY });
+    const run = await runDrill(["--from", set.summaryPath, ...onServer], { ...env(), BACKUP_ENCRYPTION_KEY: `${KEY} but not it` });
+    assert.notEqual(run.code, 0, "a drill with the wrong key proves nothing");
+    assert.equal(run.report!.outcome, "failed");
+    assert.notEqual(checkOf(run.report!, "summary").outcome, "passed");
+    const status = await runScript("db-status", ["--dir", dir, "--no-verify", "--max-drill-age", "8d"], { DATABASE_URL: db.url, BACKUP_ENCRYPTION_KEY: KEY });
+    assert.equal(status.code, 1, "no drill of this set passed");
+    assert.doesNotMatch(status.stdout.split("\n").find((line) => line.includes("restore drill")) ?? "", /passed/);
+    await assertNothingLeft(tmp, { databases: true });
+  });
+
   it("fails on a damaged file, naming it; alerts; writes a failed report; leaves nothing", async () => {
     const summaryPath = await copyOfPlain("drill-damaged");
     const likes = entryOf(plain.summary, "Like");

@@ -63,7 +63,7 @@ interface TableLoad {
  * text does not delimit as the encoder meant (a stray line break, an
  * end-of-data marker) fails the restore, which rolls back.
  */
-async function copyText(
+async function copyData(
   client: pg.PoolClient,
   sql: string,
   text: AsyncIterable<Buffer> | Buffer[],
@@ -94,7 +94,7 @@ async function loadPlain({ client, planned, encoded, onRows }: TableLoad): Promi
       onRows?.(rows);
     }
   }
-  await copyText(client, copyIntoSql(planned), text(), () => rows, planned);
+  await copyData(client, copyIntoSql(planned), text(), () => rows, planned);
   return { rows, inserted: rows, skipped: 0, refusedCount: 0, refused: [] };
 }
 
@@ -106,7 +106,7 @@ async function loadChecked({ client, planned, encoded, onRows }: TableLoad): Pro
 
   let staged = 0;
   const stage = async (text: Buffer[], rows: number): Promise<void> => {
-    await copyText(client, copyIntoSql(planned, { staging: true }), text, () => rows, planned);
+    await copyData(client, copyIntoSql(planned, { staging: true }), text, () => rows, planned);
     staged += rows;
   };
   const classify = async (): Promise<void> => {
