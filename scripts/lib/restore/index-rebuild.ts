@@ -96,9 +96,10 @@ const REBUILD_MEMORY = { maintenance_work_mem: "512MB" };
 
 /**
  * Builds back `dropped` — what dropForBulkLoad dropped, or a part of it (a
- * table's keys and indexes once its rows are in; the foreign keys last), in
- * its order; a violated key throws (and the transaction rolls back). `parallelWorkers`: the server processes each index
- * build may use beside this one (max_parallel_maintenance_workers; the
+ * table's keys and indexes once its rows are in, a foreign key once both
+ * its tables are: rebuild-schedule.ts), in its order; a violated key throws
+ * (and the transaction rolls back). `parallelWorkers`: the server processes
+ * each index build may use beside this one (max_parallel_maintenance_workers; the
  * server's own setting when undefined).
  */
 export async function rebuildAfterLoad(client: pg.PoolClient, dropped: DroppedDefinition[], options: { parallelWorkers?: number } = {}): Promise<void> {

@@ -6,9 +6,9 @@
 // dropped first and rebuilt after the load (index-rebuild.ts): each table's
 // keys and indexes as soon as its rows are in, each foreign key as soon as
 // both its tables are (rebuild-schedule.ts) — while the next file is read
-// and converted ahead (read-ahead.ts). Sequences are
-// set last (sequences.ts). A dry run does all of it and rolls back, so its
-// counts are exactly what a real run would do.
+// and converted ahead (read-ahead.ts). Sequences are set last
+// (sequences.ts). A dry run does all of it and rolls back, so its counts are
+// exactly what a real run would do.
 import { createBackup, readSummary, readTableRowBatches, resolveSummaryPath, summarySchemas } from "../backup/index.ts";
 import { describeTarget, type DatabaseTarget } from "../config.ts";
 import { createPool } from "../db.ts";
