@@ -149,6 +149,9 @@ describe("db:restore-drill", () => {
     const withoutKey = await status("");
     assert.equal(withoutKey.code, 1, "a report that cannot be authenticated proves no drill passed");
     assert.match(drillLine(withoutKey), /passed \S+ ago by its report, which is not authenticated: set BACKUP_ENCRYPTION_KEY to check it/);
+    const otherKey = await status(`${KEY} but not it`);
+    assert.equal(otherKey.code, 1, "a report that cannot be authenticated proves no drill passed");
+    assert.match(drillLine(otherKey), /passed \S+ ago by its report, which is not authenticated: BACKUP_ENCRYPTION_KEY is not this set's key: set the one it was made with to check it/);
 
     // Written by someone without the key: a report of a passed drill, edited (its HMAC no longer holds).
     const forged = JSON.parse(genuine) as DrillReport;

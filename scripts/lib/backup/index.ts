@@ -17,7 +17,7 @@ export {
   type BackupSummary,
   type BackupTableEntry,
 } from "./summary.ts";
-export { ENCRYPTION_KEY_VARIABLE, existingSetKey, type EncryptionInfo, type SetKey } from "./encryption.ts";
+export { ENCRYPTION_KEY_VARIABLE, existingSetKey, WrongKeyError, type EncryptionInfo, type SetKey } from "./encryption.ts";
 export { verifyBackupSet, type DriftReport, type VerifiedTable, type VerifyProblem, type VerifyReport } from "./verify.ts";
 export { FORMAT_VERSION, ROW_ANNOTATION_KEY, valueKind, type ColumnType } from "./row-encoding.ts";
 export { RowFormatError, RowParser } from "./row-parser.ts";

@@ -10,7 +10,7 @@
 // report that passes. An unencrypted set has no key to do this with (whoever
 // can write its location can rewrite the set itself; DATABASE.md says so).
 import { createHash } from "node:crypto";
-import { existingSetKey, readSummary, type BackupSummary, type SetKey } from "../backup/index.ts";
+import { existingSetKey, readSummary, WrongKeyError, type BackupSummary, type SetKey } from "../backup/index.ts";
 import { backupTimestamp, drillReportFileName, summaryFileName, timestampsOfDrillReport } from "../backup/naming.ts";
 import { authenticateDocument, documentAuthenticated, type DocumentAuthentication } from "../backup/summary-auth.ts";
 import { openObject, openRepository, readObjectText, writeObjectText } from "../repository/index.ts";
@@ -103,19 +103,25 @@ function isDrillReport(value: unknown, setTimestamp: string): value is DrillRepo
   );
 }
 
-/** An encrypted set's report checked under `encryptionKey`: "unchecked" without the set's key. */
+/**
+ * An encrypted set's report, as its HMAC says under `encryptionKey`: "no key"
+ * without one, "other key" when the key is not the set's (it cannot check it).
+ */
+export type ReportAuthenticity = "authenticated" | "no key" | "other key";
+
 async function reportAuthenticity(
   report: DrillReport,
   encryption: NonNullable<BackupSummary["encryption"]>,
   encryptionKey: string | undefined,
   setName: string,
-): Promise<"authenticated" | "forged" | "unchecked"> {
-  if (encryptionKey === undefined) return "unchecked";
+): Promise<ReportAuthenticity | "forged"> {
+  if (encryptionKey === undefined) return "no key";
   let setKey: SetKey;
   try {
     setKey = await existingSetKey(encryptionKey, encryption, setName);
-  } catch {
-    return "unchecked";
+  } catch (error) {
+    // Any other failure (an empty key, an algorithm this tool cannot use) leaves it unchecked, as no key does.
+    return error instanceof WrongKeyError ? "other key" : "no key";
   }
   return documentAuthenticated(report, setKey, REPORT_HMAC_LABEL) ? "authenticated" : "forged";
 }
@@ -127,8 +133,8 @@ export interface DrillRecord {
   outcome: "passed" | "failed";
   finishedAt: string;
   failure: string | null;
-  /** Encrypted set: true when the report's HMAC held, false when it could not be checked (no key, or another key). Unencrypted: null. */
-  authenticated: boolean | null;
+  /** Encrypted set: whether the report's HMAC held, or why it could not be checked. Unencrypted: null. */
+  authenticity: ReportAuthenticity | null;
 }
 
 /**
@@ -164,8 +170,7 @@ export async function* drillRecords(backupDir: string, options: { setTimestamp?:
     if (!summary || value.set.summaryFingerprint !== summaryFingerprint(summary)) continue;
     const authenticity = summary.encryption ? await reportAuthenticity(value, summary.encryption, options.encryptionKey, summaryFileName(stamps!.set)) : null;
     if (authenticity === "forged") continue;
-    const authenticated = authenticity === null ? null : authenticity === "authenticated";
-    yield { location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure, authenticated };
+    yield { location: repository.locationOf(name), setTimestamp: stamps!.set, outcome: value.outcome, finishedAt: value.finishedAt, failure: value.failure, authenticity };
   }
 }
 

@@ -1,8 +1,9 @@
 // The restore drills db:status reports: the newest drill of the newest set
 // (passed, failed, or none yet), and the newest drill that passed, of any set
 // (what --max-drill-age watches: a set proven restorable recently enough). A
-// report of an encrypted set that cannot be authenticated (no key) is shown,
-// but proves nothing: it is not a passed drill for --max-drill-age.
+// report of an encrypted set that cannot be authenticated (no key, or not the
+// set's key) is shown, but proves nothing: it is not a passed drill for
+// --max-drill-age.
 import { drillRecords, type DrillRecord } from "../drill/index.ts";
 
 export interface DrillState {
@@ -20,7 +21,7 @@ export async function drillState(backupDir: string, latestSetTimestamp: string |
   }
   let newestPassed: DrillRecord | null = null;
   for await (const record of drillRecords(backupDir, { encryptionKey })) {
-    if (record.outcome !== "passed" || record.authenticated === false) continue;
+    if (record.outcome !== "passed" || (record.authenticity !== null && record.authenticity !== "authenticated")) continue;
     newestPassed = record;
     break;
   }

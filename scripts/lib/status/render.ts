@@ -61,8 +61,9 @@ function drillCell(report: StatusReport): Cell {
   const passedEarlier = newestPassed && newestPassed.location !== latestSet?.location ? `; newest passed drill ${ago(newestPassed.finishedAt)} (${baseName(newestPassed.location)})` : "";
   if (!latestSet) return { text: `this set was never drilled (pnpm run db:restore-drill)${passedEarlier}`, tone: "warn" };
   if (latestSet.outcome === "failed") return { text: `FAILED ${ago(latestSet.finishedAt)}: ${latestSet.failure ?? "see the report"} (${baseName(latestSet.location)})${passedEarlier}`, tone: "bad" };
-  if (latestSet.authenticated === false) {
-    return { text: `passed ${ago(latestSet.finishedAt)} by its report, which is not authenticated: set BACKUP_ENCRYPTION_KEY to check it (${baseName(latestSet.location)})${passedEarlier}`, tone: "warn" };
+  if (latestSet.authenticity === "no key" || latestSet.authenticity === "other key") {
+    const remedy = latestSet.authenticity === "no key" ? "set BACKUP_ENCRYPTION_KEY to check it" : "BACKUP_ENCRYPTION_KEY is not this set's key: set the one it was made with to check it";
+    return { text: `passed ${ago(latestSet.finishedAt)} by its report, which is not authenticated: ${remedy} (${baseName(latestSet.location)})${passedEarlier}`, tone: "warn" };
   }
   return { text: `passed ${ago(latestSet.finishedAt)} (${baseName(latestSet.location)})`, tone: "ok" };
 }
