@@ -30,7 +30,7 @@ describe("rebuild schedule", () => {
       const loading = ["child", "parent", "node", "pointer", "part_1", "into_part"].map(table);
       await client.query("BEGIN");
       const dropped = await dropForBulkLoad(client, loading);
-      const schedule = new RebuildSchedule(dropped, loading);
+      const schedule = new RebuildSchedule(dropped);
       const scheduled: string[] = [];
       const after = (name: string) => {
         const names = schedule.afterLoad(table(name)).map((item) => item.name);

@@ -13,14 +13,12 @@ import type { DroppedDefinition } from "./index-rebuild.ts";
 const keyOf = (schema: string, table: string) => tableKey({ schema, name: table });
 
 export class RebuildSchedule {
-  private readonly loading: Set<string>;
   private readonly loaded = new Set<string>();
   private pendingForeignKeys: DroppedDefinition[];
   private readonly keysAndIndexes: DroppedDefinition[];
 
-  /** `dropped`: what dropForBulkLoad dropped, in its order; `tables`: every table the restore loads. */
-  constructor(dropped: DroppedDefinition[], tables: TableRef[]) {
-    this.loading = new Set(tables.map(tableKey));
+  /** `dropped`: what dropForBulkLoad dropped, in its order. */
+  constructor(dropped: DroppedDefinition[]) {
     this.keysAndIndexes = dropped.filter((item) => item.kind !== "foreign key");
     this.pendingForeignKeys = dropped.filter((item) => item.kind === "foreign key");
   }
@@ -40,9 +38,8 @@ export class RebuildSchedule {
     return this.pendingForeignKeys;
   }
 
+  /** Both tables loaded by name (a table reached only through its partitions, or not loaded, never is). */
   private isReady(fk: DroppedDefinition): boolean {
-    if (!fk.references) return false;
-    const parent = tableKey(fk.references);
-    return this.loaded.has(keyOf(fk.schema, fk.table)) && this.loading.has(parent) && this.loaded.has(parent);
+    return fk.references !== undefined && this.loaded.has(keyOf(fk.schema, fk.table)) && this.loaded.has(tableKey(fk.references));
   }
 }

@@ -147,7 +147,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
             await rebuildAfterLoad(client, items, rebuildOptions);
             rebuildMs += performance.now() - started;
           };
-          const schedule = new RebuildSchedule(dropped, tables);
+          const schedule = new RebuildSchedule(dropped);
           let ahead: ReadAhead | null = null;
           try {
             for (const [index, planned] of plan.tables.entries()) {
